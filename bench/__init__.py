@@ -1,0 +1,1 @@
+"""Benchmarks whose tables the README quotes: ``python -m bench.decoder`` and ``python -m bench.latency``."""

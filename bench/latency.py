@@ -1,0 +1,315 @@
+"""Latency of the running daemon: phrase end to first note-on out (OSC loopback and JACK MIDI), output
+jitter while generating, sustained generation rate, and ``segue serve``'s ready time and memory.
+
+    python -m bench.latency [--model default] [--rounds 20] [--no-jack]
+
+``segue serve`` runs as a subprocess on the shipped model with ``lookahead_ms`` 0, so the numbers are
+the time segue itself takes. Both processes stamp with the same monotonic clock (perf_counter_ns).
+- warm: the performer's path. The phrase is played note by note (``/segue/note``, or MIDI into
+  "segue in"), segue prefills while it is played, and ``/segue/continue`` ends it: trigger to note-on.
+- cold: a new phrase arrives whole (``/segue/phrase``), so all of it is prefilled after it arrives.
+Jitter and the sustained rate are measured in-process: the engine streams a long continuation into the
+real-time scheduler (OSC output to a local port) while the scheduler plays the notes already due.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import ThreadingOSCUDPServer
+from pythonosc.udp_client import SimpleUDPClient
+
+from bench.common import REPO, model_folder, pct, seed_phrase, table
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    """OSC replies with their arrival stamps."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, str, tuple[Any, ...]]] = []
+        self.cond = threading.Condition()
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(self._on)
+        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    def _on(self, address: str, *args: Any) -> None:
+        t = time.perf_counter_ns()
+        with self.cond:
+            self.messages.append((t, address, args))
+            self.cond.notify_all()
+
+    def mark(self) -> int:
+        with self.cond:
+            return len(self.messages)
+
+    def wait(self, address: str, after: int, where: Callable[[tuple[Any, ...]], bool] = lambda a: True,
+             timeout: float = 10.0) -> int:
+        """Arrival stamp of the first matching message from index ``after`` on."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for t, addr, args in self.messages[after:]:
+                    if addr == address and where(args):
+                        return t
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no {address} within {timeout} s")
+                self.cond.wait(left)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Served:
+    """``python -m bridge serve`` as a subprocess, with its ready time."""
+
+    def __init__(self, model: str, inbox: Inbox, midi: bool, env: dict[str, str]) -> None:
+        self.port = free_port()
+        args = [sys.executable, "-m", "bridge", "serve", "--port", str(self.port), "--reply-port",
+                str(inbox.port), "--model", model, "--lookahead-ms", "0", "--phrase-end", "trigger",
+                "--length-notes", "8", "--seed", "1"]
+        args += ["--midi-api", "jack"] if midi else ["--no-midi"]
+        t0 = time.perf_counter_ns()
+        self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        self.client = SimpleUDPClient("127.0.0.1", self.port)
+        deadline = time.monotonic() + 30
+        while True:  # ready = answers a ping
+            mark = inbox.mark()
+            self.client.send_message("/segue/ping", "ready")
+            try:
+                inbox.wait("/segue/pong", mark, timeout=0.05)
+                break
+            except TimeoutError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("segue serve did not start; run it by hand to see why") from None
+        self.ready_ns = time.perf_counter_ns() - t0
+
+    def sync(self, inbox: Inbox) -> None:
+        mark = inbox.mark()
+        self.client.send_message("/segue/ping", "sync")
+        inbox.wait("/segue/pong", mark)
+
+    def close(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def play_notes(send: Callable[[int, int], None], notes: list[Any]) -> None:
+    for n in notes:
+        send(n.pitch, n.velocity)
+        send(n.pitch, 0)
+
+
+def osc_rounds(served: Served, inbox: Inbox, rounds: int) -> tuple[list[int], list[int]]:
+    """(warm, cold) ns from phrase end to the first /segue/noteon."""
+    warm: list[int] = []
+    cold: list[int] = []
+    for i in range(rounds):
+        notes = seed_phrase(32, transpose=i % 12)
+        play_notes(lambda p, v: served.client.send_message("/segue/note", [p, v]), notes)
+        served.sync(inbox)
+        time.sleep(0.1)  # the prefill of the played phrase finishes while the performer "breathes"
+        mark = inbox.mark()
+        t0 = time.perf_counter_ns()
+        served.client.send_message("/segue/continue", [])
+        warm.append(inbox.wait("/segue/noteon", mark) - t0)
+        served.client.send_message("/segue/stop", [])
+        served.sync(inbox)
+
+        phrase = [x for n in seed_phrase(32, transpose=-(i % 12) - 1) for x in (n.pitch, n.velocity,
+                                                                                n.start, n.duration)]
+        mark = inbox.mark()
+        t0 = time.perf_counter_ns()
+        served.client.send_message("/segue/phrase", phrase)
+        cold.append(inbox.wait("/segue/noteon", mark) - t0)
+        served.client.send_message("/segue/stop", [])
+        served.sync(inbox)
+    return warm, cold
+
+
+def jack_rounds(model: str, rounds: int) -> tuple[list[int], float] | None:
+    """Warm phrase end (OSC trigger) to first note-on received from "segue out" over JACK MIDI."""
+    if shutil.which("jackd") is None:
+        return None
+    import mido
+
+    name = f"segue-bench-{os.getpid()}"
+    env = {**os.environ, "JACK_DEFAULT_SERVER": name, "JACK_NO_START_SERVER": "1"}
+    jackd = subprocess.Popen(["jackd", "-d", "dummy", "-r", "48000", "-p", "64"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    old = os.environ.get("JACK_DEFAULT_SERVER")
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    inbox = Inbox()
+    served: Served | None = None
+    try:
+        time.sleep(1.0)
+        served = Served(model, inbox, midi=True, env=env)
+        backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+        stamps: list[int] = []
+        lock = threading.Lock()
+
+        def on(msg: Any) -> None:
+            if msg.type == "note_on" and msg.velocity > 0:
+                with lock:
+                    stamps.append(time.perf_counter_ns())
+
+        out = backend.open_output("bench out", virtual=True)
+        inp = backend.open_input("bench in", virtual=True, callback=on)
+        ports = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True).stdout.split("\n")
+        find = lambda suffix: next(p for p in ports if p.endswith(suffix))  # noqa: E731
+        subprocess.run(["jack_connect", find(":bench out"), find(":segue in")], env=env, check=True)
+        subprocess.run(["jack_connect", find(":segue out"), find(":bench in")], env=env, check=True)
+        latencies = []
+        for i in range(rounds):
+            play_notes(lambda p, v: out.send(mido.Message("note_on", note=p, velocity=v)),
+                       seed_phrase(32, transpose=i % 12))
+            time.sleep(0.1)
+            served.sync(inbox)
+            with lock:
+                seen = len(stamps)
+            t0 = time.perf_counter_ns()
+            served.client.send_message("/segue/continue", [])
+            deadline = time.monotonic() + 10
+            while True:
+                with lock:
+                    if len(stamps) > seen:
+                        latencies.append(stamps[seen] - t0)
+                        break
+                if time.monotonic() > deadline:
+                    raise TimeoutError("no note-on from segue out")
+                time.sleep(0.0002)
+            served.client.send_message("/segue/stop", [])
+            served.sync(inbox)
+        rss = rss_mb(served.proc.pid)
+        out.close()
+        inp.close()
+        return latencies, rss
+    finally:
+        if served is not None:
+            served.close()
+        inbox.close()
+        jackd.terminate()
+        jackd.wait(5)
+        if old is None:
+            os.environ.pop("JACK_DEFAULT_SERVER", None)
+        else:
+            os.environ["JACK_DEFAULT_SERVER"] = old
+
+
+def jitter_and_rate(model_name: str, notes: int) -> dict[str, float]:
+    """In-process: a long continuation streamed into the real-time scheduler while it plays."""
+    from bridge.daemon import load_model, play_config, sampling_params
+    from bridge.engine import Engine
+    from bridge.osc_io import OscNoteSink, OscReplier
+    from bridge.params import ParamStore
+    from bridge.scheduler import RealtimeScheduler
+
+    folder, name = model_folder(model_name)
+    model = load_model(name, [folder])
+    # dense and fast, so many notes fall due while the rest is still being generated
+    store = ParamStore(values={"length_notes": notes, "tempo": 300.0, "lookahead_ms": 0.0, "seed": 1,
+                               "rest_bias": 2.0})
+    from bridge.daemon import SWITCH_INTERVAL_S
+
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as the daemon does
+    sink_port = Inbox()
+    replier = OscReplier("127.0.0.1", sink_port.port)
+    with RealtimeScheduler(OscNoteSink(replier)) as scheduler:
+        engine = Engine(model, scheduler, config=lambda: play_config(store),
+                        sampling=lambda: sampling_params(store))
+        with engine:
+            t0 = time.perf_counter_ns()
+            engine.seed(seed_phrase(32), end_ns=t0)
+            engine.wait_idle(60)
+            gen_ns = time.perf_counter_ns() - t0
+            stats = scheduler.stats.snapshot()  # events sent while the engine was generating
+        scheduler.cancel_pending()
+    replier.close()
+    sink_port.close()
+    return {"notes": engine.stats.notes, "gen_s": gen_ns / 1e9, "rate": engine.stats.notes / (gen_ns / 1e9),
+            "events": stats["count"], "p50_ms": stats["p50_ms"], "p99_ms": stats["p99_ms"],
+            "max_ms": stats["max_ms"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--notes", type=int, default=1024, help="length of the sustained-rate continuation")
+    parser.add_argument("--no-jack", action="store_true", help="skip the JACK MIDI measurement")
+    args = parser.parse_args(argv)
+    model_folder(args.model)
+
+    inbox = Inbox()
+    served = Served(args.model, inbox, midi=False, env={**os.environ, "JACK_NO_START_SERVER": "1"})
+    try:
+        warm, cold = osc_rounds(served, inbox, args.rounds)
+        rss = rss_mb(served.proc.pid)
+        ready = served.ready_ns
+    finally:
+        served.close()
+        inbox.close()
+    jack = None if args.no_jack else jack_rounds(args.model, args.rounds)
+    live = jitter_and_rate(args.model, args.notes)
+
+    def lat(values: list[int]) -> str:
+        return f"p50 {pct(values, 0.5) / 1e6:.2f} ms, p99 {pct(values, 0.99) / 1e6:.2f} ms"
+
+    rows = [
+        ("phrase end to first note-on, OSC loopback, warm (played note by note, prefilled)", lat(warm),
+         "p50 <= 5 ms, p99 <= 15 ms"),
+        ("phrase end to first note-on, OSC loopback, cold (whole 32-note /segue/phrase)", lat(cold), ""),
+    ]
+    if jack is not None:
+        rows.append(("phrase end (OSC trigger) to first note-on out of 'segue out', JACK MIDI, warm",
+                     lat(jack[0]), ""))
+    rows += [
+        (f"sustained generation ({live['notes']} notes streamed to the scheduler)",
+         f"{live['rate']:.0f} notes/s", ">= 500 notes/s"),
+        (f"output jitter, send - due, while generating ({live['events']} events)",
+         f"p50 {live['p50_ms']:.3f} ms, p99 {live['p99_ms']:.3f} ms, max {live['max_ms']:.2f} ms",
+         "p99 <= 1 ms"),
+        ("`segue serve` ready (launch to first /segue/pong)", f"{ready / 1e9:.2f} s", "<= 3 s"),
+        ("`segue serve` RSS after the runs", f"{rss:.0f} MB" + (f" ({jack[1]:.0f} MB with JACK MIDI)"
+                                                                if jack else ""), "<= 400 MB"),
+    ]
+    print(table(rows, f"Latency (python -m bench.latency, {args.rounds} rounds, lookahead 0)"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

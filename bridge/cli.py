@@ -1,0 +1,296 @@
+"""The ``segue`` command: ``serve`` (the daemon), ``continue`` (offline), ``ports`` and ``params``.
+
+User errors print one message that says how to fix it and exit non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bridge.notes import Note
+from bridge.params import ParamError, ParamStore
+
+log = logging.getLogger("segue")
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class UserError(Exception):
+    """A problem the user can fix; the message says how."""
+
+
+# ---------------------------------------------------------------- argument structure
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; registry parameters become flags of ``serve`` and ``continue``."""
+    parser = argparse.ArgumentParser(
+        prog="segue",
+        description="Real-time music continuation: play a phrase in, hear it continued.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the daemon: OSC server + virtual MIDI ports, continuations streamed in time",
+        description="Run the daemon. Settings come from defaults, then --config FILE, then flags.",
+    )
+    net = serve.add_argument_group("network")
+    net.add_argument("--host", help="address the OSC server binds (default 127.0.0.1)")
+    net.add_argument("--port", type=_port, help="OSC server UDP port (default 9000)")
+    net.add_argument("--reply-host", help="where replies and notes go (default 127.0.0.1)")
+    net.add_argument("--reply-port", type=_port, help="UDP port replies go to (default 9001)")
+    net.add_argument(
+        "--osc-allow", dest="allow", action="append", metavar="ADDR",
+        help="client address allowed to send (repeatable; needed when --host is not a loopback address)",
+    )
+    midi = serve.add_argument_group("MIDI")
+    midi.add_argument(
+        "--midi-api", metavar="API",
+        help="rtmidi API: coremidi, alsa, jack, windows-mm (default: the platform's own)",
+    )
+    midi.add_argument("--midi-in", metavar="NAME", help="open an existing input port (name prefix) instead "
+                      "of the virtual 'segue in' (Windows: e.g. a loopMIDI port)")
+    midi.add_argument("--midi-out", metavar="NAME", help="open an existing output port (name prefix) instead "
+                      "of the virtual 'segue out'")
+    midi.add_argument("--no-midi", action="store_true", help="run OSC-only")
+    _add_model_args(serve)
+    serve.add_argument("--save-config", metavar="FILE", help="write the effective settings to FILE and exit")
+    ParamStore().add_arguments(serve.add_argument_group("parameters (also /segue/set name value)"))
+
+    cont = sub.add_parser(
+        "continue",
+        help="continue a MIDI file offline (same samplers and parameters as the daemon)",
+        description="Continue the notes of SEED (a MIDI file) and write seed + continuation to OUT.",
+    )
+    cont.add_argument("seed", metavar="SEED.mid", help="the seed phrase, a standard MIDI file")
+    cont.add_argument("-o", "--output", required=True, metavar="OUT.mid", help="MIDI file to write")
+    cont.add_argument("--only", action="store_true", help="write the continuation alone, without the seed")
+    _add_model_args(cont)
+    ParamStore().add_arguments(cont.add_argument_group("parameters"))
+
+    ports = sub.add_parser("ports", help="list MIDI input and output ports, per rtmidi API")
+    ports.add_argument("--midi-api", metavar="API", help="only this API")
+
+    params = sub.add_parser("params", help="print the OSC address space and every parameter")
+    params.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _add_model_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument("--models", action="append", metavar="DIR",
+                       help="a models folder searched before the shipped one (repeatable)")
+    group.add_argument("--model", metavar="NAME", help="model to play (default: the manifest's default)")
+    group.add_argument("--config", metavar="FILE", help="TOML config file ([serve] and [params] tables)")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number 1-65535, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _settings(args: argparse.Namespace) -> tuple[object, ParamStore]:
+    """Defaults < config file < flags: the ServeConfig and the parameter store."""
+    from bridge.config import ConfigError, ServeConfig, load_config
+
+    store = ParamStore()
+    serve = ServeConfig()
+    if getattr(args, "config", None):
+        try:
+            serve = load_config(args.config, store)
+        except ConfigError as exc:
+            raise UserError(str(exc)) from None
+    try:
+        store.apply_args(args)
+    except ParamError as exc:
+        raise UserError(str(exc)) from None
+    changes: dict[str, object] = {}
+    for flag, name in (("host", "host"), ("port", "port"), ("reply_host", "reply_host"),
+                       ("reply_port", "reply_port"), ("midi_api", "midi_api"), ("midi_in", "midi_in"),
+                       ("midi_out", "midi_out"), ("model", "model")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            changes[name] = value
+    if getattr(args, "allow", None):
+        changes["allow"] = tuple(args.allow)
+    if getattr(args, "models", None):
+        changes["models"] = tuple(args.models)
+    if getattr(args, "no_midi", False):
+        changes["midi"] = False
+    return serve.replace(**changes), store
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bridge.config import save_config
+    from bridge.daemon import Daemon, DaemonError
+
+    serve, store = _settings(args)
+    if args.save_config:
+        save_config(args.save_config, serve, store)
+        print(f"wrote {args.save_config}")
+        return 0
+    try:
+        daemon = Daemon(serve, store)
+        daemon.install_signal_handlers()  # from here on Ctrl-C / SIGTERM end the daemon cleanly
+        daemon.open()
+    except DaemonError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        for line in daemon.banner():
+            print(line, flush=True)
+        daemon.serve_forever(install_signals=False)
+    finally:
+        daemon.close()
+    return 0
+
+
+def cmd_continue(args: argparse.Namespace) -> int:
+    from bridge.daemon import DaemonError, load_model, models_folders, play_config, sampling_params
+    from bridge.engine import EngineError
+
+    serve, store = _settings(args)
+    try:
+        seed, file_tempo = read_seed(args.seed)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if not seed:
+        raise UserError(f"{args.seed} has no notes to continue; give a MIDI file with a melody in it")
+    if file_tempo is not None and getattr(args, "param_tempo", None) is None:
+        store.set("tempo", max(20.0, min(300.0, file_tempo)))
+    try:
+        model = load_model(serve.model, models_folders(serve.models))
+    except DaemonError as exc:
+        raise UserError(str(exc)) from None
+    from bridge.engine import offline_continuation
+
+    cfg = play_config(store)
+    try:
+        seed_out, cont = offline_continuation(model, seed, cfg, sampling_params(store, model))
+    except EngineError as exc:
+        raise UserError(str(exc)) from None
+    notes = cont if args.only else [*seed_out, *cont]
+    try:
+        write_notes(args.output, notes, cfg.tempo_bpm)
+    except OSError as exc:
+        raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"wrote {args.output}: {len(cont)} continuation notes after {len(seed)} seed notes "
+          f"({model.name}, {cfg.sampler}, {cfg.tempo_bpm:g} BPM)")
+    return 0
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    from bridge.midi_io import format_ports, list_ports
+
+    print(format_ports(list_ports([args.midi_api] if args.midi_api else None)))
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from bridge.daemon import ROUTES, format_routes
+
+    store = ParamStore()
+    if args.json:
+        print(json.dumps({"routes": [r.describe() for r in ROUTES], "params": store.describe()}, indent=1))
+        return 0
+    print("OSC address space (default server 127.0.0.1:9000, replies to 127.0.0.1:9001)\n")
+    print(format_routes())
+    print("\nParameters: /segue/set NAME VALUE, /segue/param/NAME VALUE, --NAME flag, "
+          "[params] in the config\n")
+    print(store.format_table())
+    return 0
+
+
+# ---------------------------------------------------------------- MIDI files (offline mode)
+
+
+def read_seed(path: str | Path) -> tuple[list[Note], float | None]:
+    """The notes of a MIDI file (all non-drum tracks merged) in beats, and its first tempo (or None)."""
+    from symusic import Score
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"seed file {str(path)!r} does not exist")
+    try:
+        score = Score(str(path), ttype="quarter")
+    except Exception as exc:  # symusic raises assorted types on a bad file
+        raise ValueError(f"cannot read {str(path)!r} as a MIDI file ({exc}); give a standard .mid file") \
+            from None
+    tempo = float(score.tempos[0].qpm) if len(score.tempos) else None
+    notes: list[Note] = []
+    for track in score.tracks:
+        if track.is_drum:
+            continue
+        for n in track.notes:
+            if n.duration <= 0 or not 1 <= n.velocity <= 127:
+                continue
+            notes.append(Note(int(n.pitch), int(n.velocity), float(n.time), float(n.duration)))
+    notes.sort(key=lambda n: (n.start, n.pitch))
+    return notes, tempo
+
+
+def write_notes(path: str | Path, notes: Sequence[Note], tempo_bpm: float, ticks_per_beat: int = 480) -> None:
+    """Write ``notes`` (beats) as a one-track standard MIDI file at ``tempo_bpm``."""
+    import mido
+
+    events: list[tuple[int, int, mido.Message]] = []
+    for n in notes:
+        on = round(n.start * ticks_per_beat)
+        off = max(on + 1, round((n.start + n.duration) * ticks_per_beat))
+        events.append((on, 1, mido.Message("note_on", note=n.pitch, velocity=n.velocity, channel=n.channel)))
+        events.append((off, 0, mido.Message("note_off", note=n.pitch, velocity=0, channel=n.channel)))
+    events.sort(key=lambda e: (e[0], e[1]))
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0))
+    now = 0
+    for tick, _, msg in events:
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
+    midi.tracks.append(track)
+    midi.save(str(path))
+
+
+COMMANDS = {"serve": cmd_serve, "continue": cmd_continue, "ports": cmd_ports, "params": cmd_params}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``segue`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING if args.verbose == 0 else logging.INFO if args.verbose == 1 else logging.DEBUG
+    if args.command == "serve":
+        level = min(level, logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        print(f"segue {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into head and the like
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

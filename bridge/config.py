@@ -1,0 +1,147 @@
+"""The TOML config file: a ``[serve]`` table (where the daemon listens and which model it plays) and a
+``[params]`` table (the parameter registry, read and written by ``ParamStore``).
+
+Precedence when the daemon starts: defaults, then the config file, then command-line flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bridge.params import ParamError, ParamStore
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be read or holds bad values; the message names the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """Where the daemon listens, where it replies, which MIDI ports and which model it opens."""
+
+    host: str = "127.0.0.1"
+    port: int = 9000
+    reply_host: str = "127.0.0.1"
+    reply_port: int = 9001
+    allow: tuple[str, ...] = ()  # client addresses allowed when binding wider than loopback
+    midi: bool = True
+    midi_api: str = ""  # rtmidi API name ("" = the platform default)
+    midi_in: str = ""  # existing input port (name prefix) instead of a virtual "segue in"
+    midi_out: str = ""  # existing output port (name prefix) instead of a virtual "segue out"
+    models: tuple[str, ...] = ()  # extra models folders, searched before the shipped one
+    model: str = "default"
+
+    def replace(self, **changes: Any) -> ServeConfig:
+        """A copy with ``changes`` (unknown names raise ``ConfigError``)."""
+        return serve_from_dict({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+_PORT_FIELDS = ("port", "reply_port")
+_TUPLE_FIELDS = ("allow", "models")
+
+
+def serve_from_dict(values: Mapping[str, Any]) -> ServeConfig:
+    """Validate a ``[serve]`` table into a ``ServeConfig``."""
+    defaults = ServeConfig()
+    known = {f.name for f in dataclasses.fields(ServeConfig)}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in known:
+            raise ConfigError(f"unknown [serve] setting {name!r}; known: {', '.join(sorted(known))}")
+        default = getattr(defaults, name)
+        if name in _TUPLE_FIELDS:
+            if isinstance(value, str):
+                value = (value,) if value else ()
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"[serve] {name} must be a list of strings, got {value!r}")
+            out[name] = tuple(value)
+        elif name in _PORT_FIELDS:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+                raise ConfigError(f"[serve] {name} must be a UDP port number 0-65535, got {value!r}")
+            out[name] = value
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"[serve] {name} must be true or false, got {value!r}")
+            out[name] = value
+        else:
+            if not isinstance(value, str):
+                raise ConfigError(f"[serve] {name} must be a string, got {value!r}")
+            out[name] = value
+    return ServeConfig(**out)
+
+
+def load_config(path: str | Path, store: ParamStore) -> ServeConfig:
+    """Read a config file: apply its ``[params]`` to ``store`` and return its ``[serve]`` settings.
+
+    Nothing is applied when anything in the file is wrong.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML ({exc}); `segue serve --save-config FILE` writes a valid one"
+        ) from None
+    unknown = sorted(k for k in data if k not in ("serve", "params"))
+    if unknown:
+        raise ConfigError(f"{path}: unknown table or key {unknown[0]!r}; a config has [serve] and [params]")
+    serve = data.get("serve", {})
+    params = data.get("params", {})
+    if not isinstance(serve, dict) or not isinstance(params, dict):
+        raise ConfigError(f"{path}: [serve] and [params] must be tables")
+    try:
+        cfg = serve_from_dict(serve)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        store.update(params)
+    except ParamError as exc:
+        raise ConfigError(f"{path}: [params] {exc}") from None
+    return cfg
+
+
+def dump_config(serve: ServeConfig, store: ParamStore) -> str:
+    """The TOML text of a config file holding ``serve`` and the store's current values."""
+    lines = ["# segue config: `segue serve --config FILE` reads it; flags override it", "[serve]"]
+    for name, value in serve.to_dict().items():
+        if isinstance(value, tuple):
+            lines.append(f"{name} = [{', '.join(_toml(v) for v in value)}]")
+        else:
+            lines.append(f"{name} = {_toml(value)}")
+    lines.append("")
+    lines.append(store.to_toml(header="parameters (also settable over OSC: /segue/set name value)"))
+    return "\n".join(lines)
+
+
+def save_config(path: str | Path, serve: ServeConfig, store: ParamStore) -> None:
+    """Write ``dump_config`` to ``path``."""
+    try:
+        Path(path).write_text(dump_config(serve, store), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {str(path)!r}: {exc.strerror or exc}") from None
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    body = "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}" for c in str(value))
+    return f'"{body}"'

@@ -1,0 +1,491 @@
+"""MIDI ports on python-rtmidi (messages built and parsed with mido): virtual "segue in"/"segue out" by
+default, or existing ports found by name prefix (Windows has no virtual ports; loopMIDI appends numbers).
+
+``MidiPorts`` is a context manager and an ``EventSink``. Its input callback only stamps
+``time.perf_counter_ns()`` and enqueues a ``MidiEvent`` (raw bytes); the consumer turns events into mido
+messages with ``decode`` (running status, garbage and sysex are handled there, never in the callback).
+On JACK, rtmidi would call that callback from JACK's real-time thread, where waiting for Python's GIL
+makes the whole graph miss deadlines (xruns, lost events), so there a small thread polls rtmidi's queue.
+The output tracks sounding notes: ``panic()`` sends their note-offs and CC 123 on all 16 channels, and
+``close()`` ends any note still sounding. When no backend can be opened (no ALSA sequencer, no JACK
+server) ``MidiUnavailable`` says so and how to fix it, so the daemon can carry on with OSC only.
+
+Port names on JACK: ``<client>:<port>``, e.g. ``segue:segue in``; JACK renames a second client of the same
+name, so the output shows as ``segue-01:segue out`` (``jack_lsp`` lists them).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import mido
+import rtmidi
+
+log = logging.getLogger(__name__)
+
+API_IDS: dict[str, int] = {
+    "alsa": rtmidi.API_LINUX_ALSA,
+    "jack": rtmidi.API_UNIX_JACK,
+    "coremidi": rtmidi.API_MACOSX_CORE,
+    "windows-mm": rtmidi.API_WINDOWS_MM,
+}
+API_CHOICES = ("auto", *API_IDS)
+
+FIX_HINT = ("start a JACK server (`jackd -d dummy -r 48000 -p 64`, then --midi-api jack) or load the ALSA "
+            "sequencer (`sudo modprobe snd-seq`)")
+
+
+class MidiUnavailable(RuntimeError):
+    """No MIDI backend or port could be opened; the message says why and how to fix it."""
+
+
+class MidiPortNotFound(MidiUnavailable):
+    """A port asked for by name prefix does not exist; the message lists the ports there are."""
+
+
+@dataclass(frozen=True, slots=True)
+class MidiEvent:
+    """Raw bytes of one incoming MIDI message and their arrival stamp (perf_counter_ns)."""
+
+    t_ns: int
+    data: bytes
+    source: str = "midi"
+
+
+def compiled_apis() -> list[str]:
+    """Names of the APIs this python-rtmidi was built with."""
+    compiled = set(rtmidi.get_compiled_api())
+    return [name for name, api in API_IDS.items() if api in compiled]
+
+
+def auto_order(platform: str = sys.platform) -> list[str]:
+    """APIs ``auto`` tries, in order, on ``platform`` (only the compiled ones)."""
+    if platform.startswith("win"):
+        order = ["windows-mm"]
+    elif platform == "darwin":
+        order = ["coremidi", "jack"]
+    else:
+        order = ["alsa", "jack"]
+    compiled = compiled_apis()
+    return [a for a in order if a in compiled]
+
+
+def _resolve_api(api: str) -> list[str]:
+    api = api.lower().replace("_", "-")
+    if api == "auto":
+        order = auto_order()
+        if not order:
+            raise MidiUnavailable(f"python-rtmidi was built without a usable MIDI API (compiled: "
+                                  f"{compiled_apis() or 'none'})")
+        return order
+    if api not in API_IDS:
+        raise MidiUnavailable(f"unknown MIDI API {api!r}; choose one of {', '.join(API_CHOICES)}")
+    if api not in compiled_apis():
+        raise MidiUnavailable(f"python-rtmidi was built without the {api} API (compiled: "
+                              f"{', '.join(compiled_apis()) or 'none'}); pick another --midi-api")
+    return [api]
+
+
+def find_port(names: Iterable[str], wanted: str) -> str | None:
+    """The port ``wanted`` names: exact, else the first starting with it, else the first containing it
+    (case-insensitive). ``None`` when nothing matches."""
+    names = list(names)
+    if wanted in names:
+        return wanted
+    for name in names:
+        if name.startswith(wanted):
+            return name
+    low = wanted.lower()
+    for name in names:
+        if low in name.lower():
+            return name
+    return None
+
+
+def list_ports(apis: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Ports per API: ``{api: {"inputs": [...], "outputs": [...]}}`` or ``{api: {"error": why}}``.
+
+    ``inputs`` are the ports segue can read from (``--midi-in``), ``outputs`` those it can play to
+    (``--midi-out``), as the API names them (on JACK: ``client:port``)."""
+    result: dict[str, dict[str, Any]] = {}
+    wanted: list[str] = []
+    for api in apis if apis is not None else compiled_apis():
+        wanted.extend(auto_order() if api == "auto" else [api])
+    for api in wanted:
+        try:
+            rtapi = API_IDS[_resolve_api(api)[0]]
+            mi = rtmidi.MidiIn(rtapi=rtapi, name="segue ports")
+            mo = rtmidi.MidiOut(rtapi=rtapi, name="segue ports")
+            try:
+                result[api] = {"inputs": mi.get_ports(), "outputs": mo.get_ports()}
+            finally:
+                mi.delete()
+                mo.delete()
+        except (MidiUnavailable, rtmidi.RtMidiError) as exc:
+            result[api] = {"error": _why(api, exc)}
+    return result
+
+
+def format_ports(ports: dict[str, dict[str, Any]]) -> str:
+    """``list_ports()`` as text for ``segue ports``."""
+    lines = []
+    for api, info in ports.items():
+        if "error" in info:
+            lines.append(f"{api}: unavailable ({info['error']})")
+            continue
+        lines.append(f"{api}:")
+        lines.append("  inputs (for --midi-in):   " + (", ".join(map(repr, info["inputs"])) or "none"))
+        lines.append("  outputs (for --midi-out): " + (", ".join(map(repr, info["outputs"])) or "none"))
+    return "\n".join(lines)
+
+
+def _why(api: str, exc: BaseException) -> str:
+    text = str(exc)
+    if api == "jack" and ("JACK" in text or "jack" in text):
+        return "no JACK server running"
+    if api == "alsa":
+        return "cannot open the ALSA sequencer (/dev/snd/seq)"
+    return text or type(exc).__name__
+
+
+class MidiDecoder:
+    """Raw MIDI bytes -> mido messages, with running status; stray data bytes and sysex are dropped.
+
+    By default each ``decode`` call is one self-contained event (what rtmidi delivers: ALSA and JACK
+    events never continue a previous event's running status, and several sources share one input);
+    ``stream=True`` treats the calls as one continuous byte stream (a serial line)."""
+
+    def __init__(self, keep_sysex: bool = False, max_sysex: int = 4096, stream: bool = False) -> None:
+        self.stream = stream
+        self.keep_sysex = keep_sysex
+        self.max_sysex = max_sysex
+        self.errors = 0  # bytes or messages that made no sense
+        self._running = 0  # running status byte (channel messages)
+        self._sysex: list[int] | None = None
+
+    def decode(self, data: Iterable[int]) -> list[mido.Message]:
+        """Messages completed by ``data`` (one rtmidi event usually holds exactly one)."""
+        out: list[mido.Message] = []
+        current: list[int] = []
+        need = 0
+        if not self.stream:
+            self._running = 0
+            self._sysex = None
+        for byte in data:
+            if not isinstance(byte, int) or not 0 <= byte <= 255:
+                self.errors += 1
+                continue
+            if byte >= 0xF8:  # real-time: may appear anywhere
+                self._emit([byte], out)
+                continue
+            if self._sysex is not None:
+                if byte == 0xF7:
+                    if self.keep_sysex:
+                        self._emit([*self._sysex, 0xF7], out)
+                    self._sysex = None
+                elif byte & 0x80:
+                    self._sysex = None  # unterminated sysex: drop it, handle the status byte below
+                    self.errors += 1
+                else:
+                    if len(self._sysex) < self.max_sysex:
+                        self._sysex.append(byte)
+                    continue
+                if byte == 0xF7:
+                    continue
+            if byte == 0xF0:
+                self._sysex = [0xF0]
+                self._running = 0
+                current, need = [], 0
+                continue
+            if byte & 0x80:
+                if current:
+                    self.errors += 1  # a status byte cut the previous message short
+                current = [byte]
+                need = _length(byte) - 1
+                self._running = byte if byte < 0xF0 else 0
+                if need <= 0:
+                    if need == 0:
+                        self._emit(current, out)
+                    else:
+                        self.errors += 1
+                    current, need = [], 0
+                continue
+            # data byte
+            if not current:
+                if not self._running:
+                    self.errors += 1
+                    continue
+                current = [self._running]
+                need = _length(self._running) - 1
+            current.append(byte)
+            need -= 1
+            if need == 0:
+                self._emit(current, out)
+                current = []
+        if current:
+            self.errors += 1
+        return out
+
+    def _emit(self, data: list[int], out: list[mido.Message]) -> None:
+        try:
+            out.append(mido.Message.from_bytes(data))
+        except (ValueError, TypeError, KeyError):
+            self.errors += 1
+
+
+def _length(status: int) -> int:
+    """Bytes in a message with this status byte; -1 for undefined ones."""
+    if status < 0xF0:
+        return 2 if 0xC0 <= status < 0xE0 else 3
+    return {0xF1: 2, 0xF2: 3, 0xF3: 2, 0xF6: 1}.get(status, -1)
+
+
+class MidiPorts:
+    """The daemon's MIDI input and output; see the module docstring.
+
+    ``api``: ``auto`` (ALSA then JACK on Linux, CoreMIDI on macOS, Windows MM on Windows), ``jack``,
+    ``alsa``, ``coremidi`` or ``windows-mm``. ``input_mode``: ``callback`` (rtmidi calls in on arrival),
+    ``poll`` (a thread drains rtmidi's queue every ``poll_interval_s``: stamps within that interval), or
+    ``auto``: poll on JACK, whose callbacks run in its real-time thread, callback elsewhere.
+    ``connect_in``/``connect_out``: name prefixes of existing
+    ports to use instead of creating virtual ones. ``events``: the queue the input callback fills (pass
+    a shared one to merge with OSC; full queue = event dropped and counted).
+    """
+
+    def __init__(self, api: str = "auto", *, in_name: str = "segue in", out_name: str = "segue out",
+                 connect_in: str | None = None, connect_out: str | None = None, client_name: str = "segue",
+                 events: queue.Queue[Any] | None = None, use_input: bool = True, use_output: bool = True,
+                 ignore_sysex: bool = True, input_mode: str = "auto", poll_interval_s: float = 0.001) -> None:
+        self.requested_api = api
+        self.in_name = in_name
+        self.out_name = out_name
+        self.connect_in = connect_in
+        self.connect_out = connect_out
+        self.client_name = client_name
+        self.events: queue.Queue[Any] = events if events is not None else queue.Queue(maxsize=4096)
+        self.use_input = use_input
+        self.use_output = use_output
+        self.ignore_sysex = ignore_sysex
+        if input_mode not in ("auto", "callback", "poll"):
+            raise ValueError(f"input_mode must be auto, callback or poll, got {input_mode!r}")
+        self.input_mode = input_mode
+        self.poll_interval_s = poll_interval_s
+        self._poll_stop = threading.Event()
+        self._poll_thread: threading.Thread | None = None
+        self.decoder = MidiDecoder()
+        self.api: str | None = None
+        self.input_port: str | None = None
+        self.output_port: str | None = None
+        self.dropped = 0  # input events lost to a full queue
+        self.callback_errors = 0
+        self._in: Any = None
+        self._out: Any = None
+        self._sounding: set[tuple[int, int]] = set()
+        self._out_lock = threading.Lock()
+        self._last_send_ns = 0
+        self.drain_s = 0.05  # wait this long after the last send before closing the output
+
+    # -- lifecycle
+    def open(self) -> MidiPorts:
+        """Open the ports; raises ``MidiUnavailable`` (with the fix) when no backend works."""
+        reasons = []
+        for api in _resolve_api(self.requested_api):
+            if api == "windows-mm" and ((self.use_input and not self.connect_in)
+                                        or (self.use_output and not self.connect_out)):
+                raise MidiUnavailable("Windows MM has no virtual ports: create two loopMIDI ports and pass "
+                                      "--midi-in and --midi-out with their names (a prefix is enough)")
+            try:
+                self._open_api(api)
+            except MidiPortNotFound:
+                self._close_ports()
+                raise
+            except (rtmidi.RtMidiError, NotImplementedError, OSError) as exc:
+                self._close_ports()
+                reasons.append(f"{api}: {_why(api, exc)}")
+                continue
+            self.api = api
+            log.info("MIDI on %s: %s", api, self.describe())
+            return self
+        raise MidiUnavailable(f"no MIDI backend available ({'; '.join(reasons)}). To fix: {FIX_HINT}")
+
+    def _open_api(self, api: str) -> None:
+        rtapi = API_IDS[api]
+        if self.use_input:
+            self._in = rtmidi.MidiIn(rtapi=rtapi, name=self.client_name)
+            self._in.ignore_types(sysex=self.ignore_sysex, timing=False, active_sense=True)
+            self.input_port = self._open_one(self._in, self.connect_in, self.in_name, "input")
+            if self.input_mode == "poll" or (self.input_mode == "auto" and api == "jack"):
+                # JACK calls input callbacks from its real-time thread: Python there (waiting for the GIL)
+                # makes the whole JACK graph miss its deadline. Poll rtmidi's own queue instead.
+                self._poll_stop.clear()
+                self._poll_thread = threading.Thread(target=self._poll_input, name="segue-midi-in",
+                                                     daemon=True)
+                self._poll_thread.start()
+            else:
+                self._in.set_callback(self._on_input)
+        if self.use_output:
+            self._out = rtmidi.MidiOut(rtapi=rtapi, name=self.client_name)
+            self.output_port = self._open_one(self._out, self.connect_out, self.out_name, "output")
+
+    @staticmethod
+    def _open_one(port: Any, wanted: str | None, virtual_name: str, what: str) -> str:
+        if wanted is None:
+            port.open_virtual_port(virtual_name)
+            return virtual_name
+        names = port.get_ports()
+        found = find_port(names, wanted)
+        if found is None:
+            listed = ", ".join(repr(n) for n in names) or "none"
+            raise MidiPortNotFound(f"no MIDI {what} port matches {wanted!r}; ports there are: {listed}")
+        port.open_port(names.index(found))
+        return found
+
+    def describe(self) -> str:
+        """One line for the start-up banner."""
+        parts = []
+        if self.input_port is not None:
+            parts.append(f"in {self.input_port!r}" + ("" if self.connect_in else " (virtual)"))
+        if self.output_port is not None:
+            parts.append(f"out {self.output_port!r}" + ("" if self.connect_out else " (virtual)"))
+        return f"MIDI ({self.api}): " + ", ".join(parts)
+
+    def close(self) -> None:
+        """End sounding notes, let them leave, then close both ports (idempotent).
+
+        rtmidi's JACK output sends from a ring buffer in JACK's process callback; closing it while
+        messages are still queued loses them (the last note-off), so ``close`` first waits until
+        ``drain_s`` has passed since the last send."""
+        if self._out is not None:
+            self.release()
+            wait_s = self.drain_s - (time.perf_counter_ns() - self._last_send_ns) / 1e9
+            if wait_s > 0:
+                time.sleep(wait_s)
+        self._close_ports()
+
+    def _close_ports(self) -> None:
+        if self._poll_thread is not None:
+            self._poll_stop.set()
+            self._poll_thread.join(2.0)
+            self._poll_thread = None
+        if self._in is not None:
+            try:
+                self._in.cancel_callback()
+                self._in.close_port()
+                self._in.delete()
+            except Exception:
+                log.exception("closing the MIDI input failed")
+            self._in = None
+        with self._out_lock:
+            if self._out is not None:
+                try:
+                    self._out.close_port()
+                    self._out.delete()
+                except Exception:
+                    log.exception("closing the MIDI output failed")
+                self._out = None
+
+    def __enter__(self) -> MidiPorts:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- input
+    def _on_input(self, message: tuple[list[int], float], data: object = None) -> None:
+        t_ns = time.perf_counter_ns()
+        try:
+            self.events.put_nowait(MidiEvent(t_ns, bytes(message[0])))
+        except queue.Full:
+            self.dropped += 1
+        except Exception:  # garbage from the backend must never kill its thread
+            self.callback_errors += 1
+
+    def _poll_input(self) -> None:
+        """Input thread for poll mode: move rtmidi's queued messages to ``events`` every poll interval."""
+        port = self._in
+        while not self._poll_stop.is_set():
+            while True:
+                try:
+                    item = port.get_message()
+                except Exception:
+                    self.callback_errors += 1
+                    break
+                if item is None:
+                    break
+                self._on_input(item)
+            self._poll_stop.wait(self.poll_interval_s)
+
+    def decode(self, event: MidiEvent) -> list[mido.Message]:
+        """The mido messages in ``event`` (none for garbage or dropped sysex)."""
+        return self.decoder.decode(event.data)
+
+    def receive(self, timeout: float | None = 0.0) -> list[tuple[int, mido.Message]]:
+        """Drain the event queue (waiting up to ``timeout`` s for the first): ``(t_ns, message)`` pairs."""
+        out: list[tuple[int, mido.Message]] = []
+        try:
+            if timeout is None or timeout > 0:
+                ev = self.events.get(timeout=timeout)
+            else:
+                ev = self.events.get_nowait()
+        except queue.Empty:
+            return out
+        while True:
+            if isinstance(ev, MidiEvent):
+                out.extend((ev.t_ns, m) for m in self.decode(ev))
+            try:
+                ev = self.events.get_nowait()
+            except queue.Empty:
+                return out
+
+    # -- output
+    def send(self, msg: mido.Message) -> None:
+        """Send one message (thread-safe); note-ons and note-offs update the sounding set."""
+        with self._out_lock:
+            if self._out is None:
+                log.debug("MIDI output closed: %s not sent", msg)
+                return
+            self._out.send_message(msg.bytes())
+            self._last_send_ns = time.perf_counter_ns()
+            if msg.type == "note_on" and msg.velocity > 0:
+                self._sounding.add((msg.channel, msg.note))
+            elif msg.type in ("note_on", "note_off"):
+                self._sounding.discard((msg.channel, msg.note))
+
+    @property
+    def sounding(self) -> list[tuple[int, int]]:
+        """(channel, pitch) of notes sent on and not yet off."""
+        with self._out_lock:
+            return sorted(self._sounding)
+
+    def note_on(self, pitch: int, velocity: int, channel: int, duration_beats: float = 0.0) -> None:
+        self.send(mido.Message("note_on", note=pitch, velocity=velocity, channel=channel))
+
+    def note_off(self, pitch: int, channel: int) -> None:
+        self.send(mido.Message("note_off", note=pitch, velocity=0, channel=channel))
+
+    def all_notes_off(self) -> None:
+        self.panic()
+
+    def release(self) -> None:
+        """Note-off for every sounding note."""
+        for channel, pitch in self.sounding:
+            try:
+                self.note_off(pitch, channel)
+            except Exception:
+                log.exception("note-off %d failed", pitch)
+
+    def panic(self) -> None:
+        """Note-offs for sounding notes, then All Notes Off (CC 123) on all 16 channels."""
+        self.release()
+        for channel in range(16):
+            try:
+                self.send(mido.Message("control_change", control=123, value=0, channel=channel))
+            except Exception:
+                log.exception("all-notes-off on channel %d failed", channel + 1)

@@ -1,0 +1,306 @@
+"""OSC over UDP on python-osc: a server whose handler only stamps and enqueues, and a replier.
+
+``OscServer`` binds 127.0.0.1 by default and runs python-osc's ``BlockingOSCUDPServer`` in its own
+thread. Every datagram becomes ``OscEvent``s on a queue: one per message (bundles are flattened and
+delivered at once, their time tags ignored), or one with ``error`` set for a packet that does not parse,
+is too big, or holds too many messages - the thread never dies on bad input. Binding to anything other
+than loopback needs an allow-list of client addresses (loopback is always allowed); other senders are
+dropped and counted. ``OscReplier`` sends to an explicit reply host and port (Max's [udpreceive] cannot
+share the sender's port); ``OscNoteSink`` is the ``EventSink`` that plays notes out as OSC.
+
+OSC channels are 1-16 (what performers read on their gear); inside segue they are 0-15.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import queue
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pythonosc import osc_packet
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.osc_server import BlockingOSCUDPServer
+
+log = logging.getLogger(__name__)
+
+MAX_PACKET_BYTES = 8192
+MAX_MESSAGES_PER_PACKET = 256
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class OscEvent:
+    """One incoming OSC message (``error`` is None) or one rejected packet (``address`` is "")."""
+
+    address: str
+    args: tuple[Any, ...]
+    client: tuple[str, int]
+    t_ns: int
+    error: str | None = None
+    source: str = field(default="osc")
+
+
+@dataclass(slots=True)
+class OscServerStats:
+    """Counters since start."""
+
+    packets: int = 0
+    messages: int = 0
+    errors: int = 0
+    not_allowed: int = 0
+    queue_full: int = 0
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _client_ip(address: Any) -> str:
+    return str(address[0]) if isinstance(address, tuple) and address else str(address)
+
+
+class _EnqueueDispatcher(Dispatcher):
+    """Turns whole datagrams into ``OscEvent``s on the owner's queue; never calls handlers."""
+
+    def __init__(self, owner: OscServer) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def call_handlers_for_packet(self, data: bytes, client_address: tuple[str, int]) -> list:
+        self._owner._on_packet(data, client_address, time.perf_counter_ns())
+        return []
+
+
+class _Server(BlockingOSCUDPServer):
+    """python-osc's blocking server with segue's checks: allow-list, and every datagram to the dispatcher."""
+
+    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher, owner: OscServer) -> None:
+        self._owner = owner
+        self.max_packet_size = owner.max_bytes + 1  # one more byte reveals an oversized datagram
+        super().__init__(address, dispatcher)
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        # python-osc drops datagrams that do not look like OSC here; segue reports them instead
+        return self._owner._allowed(client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.exception("OSC request from %s failed", client_address)
+
+
+class OscServer:
+    """Receives OSC on ``host:port`` (port 0 picks a free one, see ``port``) into ``events``.
+
+    ``allow``: client addresses or networks (``"192.168.1.20"``, ``"10.0.0.0/24"``) accepted besides
+    loopback; required when ``host`` is not a loopback address. Use as a context manager or
+    ``start()``/``close()``. Raises ``OSError`` when the port is taken, ``ValueError`` on a bad allow-list.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 9000, *, allow: Iterable[str] | None = None,
+                 events: queue.Queue[Any] | None = None, max_bytes: int = MAX_PACKET_BYTES,
+                 max_messages: int = MAX_MESSAGES_PER_PACKET) -> None:
+        self.host = host
+        self.requested_port = port
+        self.max_bytes = max_bytes
+        self.max_messages = max_messages
+        self.events: queue.Queue[Any] = events if events is not None else queue.Queue(maxsize=4096)
+        self.stats = OscServerStats()
+        self._allow: list[Network] = []
+        for entry in allow or ():
+            try:
+                self._allow.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"OSC allow-list entry {entry!r} is not an IP address or network "
+                                 f"(e.g. 192.168.1.20 or 192.168.1.0/24)") from None
+        if not is_loopback(host) and not self._allow:
+            raise ValueError(f"binding OSC to {host} accepts packets from the network: give an allow-list "
+                             f"of client addresses (e.g. --osc-allow 192.168.1.20), or bind 127.0.0.1")
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (after ``start``), else the requested one."""
+        if self._server is not None:
+            return int(self._server.server_address[1])
+        return self.requested_port
+
+    def start(self) -> OscServer:
+        """Bind and start the receiving thread (idempotent)."""
+        if self._server is None:
+            self._server = _Server((self.host, self.requested_port), _EnqueueDispatcher(self), self)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                            name="segue-osc", daemon=True)
+            self._thread.start()
+            log.info("OSC server on %s:%d", self.host, self.port)
+        return self
+
+    def close(self) -> None:
+        """Stop the thread and free the port (idempotent)."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(2.0)
+            self._server = None
+            self._thread = None
+
+    def __enter__(self) -> OscServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, timeout: float | None = None) -> OscEvent | None:
+        """The next event (waiting up to ``timeout`` s; ``None`` waits forever), or ``None``."""
+        try:
+            return self.events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    # -- receiving thread
+    def allows(self, ip: str) -> bool:
+        """True when packets from ``ip`` are accepted (loopback, or in the allow-list)."""
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return addr.is_loopback or any(addr in net for net in self._allow)
+
+    def _allowed(self, client_address: Any) -> bool:
+        ip = _client_ip(client_address)
+        if self.allows(ip):
+            return True
+        self.stats.not_allowed += 1
+        log.debug("OSC packet from %s dropped: not in the allow-list", ip)
+        return False
+
+    def _put(self, event: OscEvent) -> None:
+        try:
+            self.events.put_nowait(event)
+        except queue.Full:
+            self.stats.queue_full += 1
+
+    def _error(self, reason: str, client: tuple[str, int], t_ns: int) -> None:
+        self.stats.errors += 1
+        log.debug("OSC packet from %s rejected: %s", client, reason)
+        self._put(OscEvent("", (), client, t_ns, reason))
+
+    def _on_packet(self, data: bytes, client_address: Any, t_ns: int) -> None:
+        client = (_client_ip(client_address), int(client_address[1]) if isinstance(client_address, tuple)
+                  and len(client_address) > 1 else 0)
+        self.stats.packets += 1
+        try:
+            if len(data) > self.max_bytes:
+                self._error(f"packet too large (over {self.max_bytes} bytes)", client, t_ns)
+                return
+            try:
+                packet = osc_packet.OscPacket(data)
+                messages = packet.messages
+            except osc_packet.ParseError as exc:
+                self._error(f"malformed OSC packet: {exc}", client, t_ns)
+                return
+            except Exception as exc:  # python-osc can raise other errors on hostile input
+                self._error(f"malformed OSC packet: {type(exc).__name__}: {exc}", client, t_ns)
+                return
+            if not messages:
+                self._error("OSC bundle holds no message it could read", client, t_ns)
+                return
+            if len(messages) > self.max_messages:
+                self._error(f"bundle too large ({len(messages)} messages, at most {self.max_messages})",
+                            client, t_ns)
+                return
+            for timed in messages:
+                msg = timed.message
+                self.stats.messages += 1
+                self._put(OscEvent(str(msg.address), tuple(msg.params), client, t_ns))
+        except Exception:  # the receiving thread must survive anything
+            log.exception("OSC packet handling failed")
+            self.stats.errors += 1
+
+
+class OscReplier:
+    """Sends OSC messages to ``host:port`` (the explicit reply port). Thread-safe; never raises on send."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 9001) -> None:
+        self.host = host
+        self.port = port
+        self.sent = 0
+        self.failed = 0
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        family, _, _, _, self._addr = infos[0]
+        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        self._lock = threading.Lock()
+
+    def send(self, address: str, *args: Any) -> bool:
+        """Send one message; False (logged, counted) when it could not be built or sent."""
+        try:
+            builder = OscMessageBuilder(address=address)
+            for arg in args:
+                builder.add_arg(arg)
+            dgram = builder.build().dgram
+        except Exception as exc:
+            self.failed += 1
+            log.warning("OSC reply %s %r not built: %s", address, args, exc)
+            return False
+        try:
+            with self._lock:
+                self._sock.sendto(dgram, self._addr)
+        except OSError as exc:
+            self.failed += 1
+            log.debug("OSC reply to %s:%d failed: %s", self.host, self.port, exc)
+            return False
+        self.sent += 1
+        return True
+
+    def close(self) -> None:
+        """Close the socket."""
+        self._sock.close()
+
+    def __enter__(self) -> OscReplier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class OscNoteSink:
+    """``EventSink`` playing notes as OSC: at note-on ``/segue/note pitch velocity duration_beats channel``
+    and ``/segue/noteon pitch velocity channel``; at note-off ``/segue/noteoff pitch 0 channel``.
+    ``all_notes_off`` sends the note-off of every note this sink still has on."""
+
+    def __init__(self, replier: OscReplier, prefix: str = "/segue") -> None:
+        self.replier = replier
+        self.prefix = prefix
+        self._sounding: set[tuple[int, int]] = set()
+        self._lock = threading.Lock()
+
+    def note_on(self, pitch: int, velocity: int, channel: int, duration_beats: float = 0.0) -> None:
+        with self._lock:
+            self._sounding.add((channel, pitch))
+        self.replier.send(f"{self.prefix}/note", pitch, velocity, float(duration_beats), channel + 1)
+        self.replier.send(f"{self.prefix}/noteon", pitch, velocity, channel + 1)
+
+    def note_off(self, pitch: int, channel: int) -> None:
+        with self._lock:
+            self._sounding.discard((channel, pitch))
+        self.replier.send(f"{self.prefix}/noteoff", pitch, 0, channel + 1)
+
+    def all_notes_off(self) -> None:
+        with self._lock:
+            sounding = sorted(self._sounding)
+        for channel, pitch in sounding:
+            self.note_off(pitch, channel)

@@ -1,0 +1,439 @@
+"""The one typed parameter registry: OSC, the TOML config file, CLI flags and ``segue params`` read it.
+
+``PARAMS`` declares every parameter once (name, type, default, range or choices, doc). A ``ParamStore``
+holds one set of values: ``set`` validates and coerces (OSC arguments, TOML values, CLI strings) and raises
+``ParamError`` with a message that names the fix; ``update`` applies several values at once, atomically.
+Listeners hear every change. There are no global instances: the daemon makes one store and passes it on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import logging
+import math
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+log = logging.getLogger(__name__)
+
+ParamValue = bool | int | float | str
+Listener = Callable[[str, ParamValue, ParamValue], None]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+KEYS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_KEY_ALIASES = {"DB": "C#", "EB": "D#", "GB": "F#", "AB": "G#", "BB": "A#", "CB": "B", "FB": "E",
+                "E#": "F", "B#": "C"}
+SCALES = ("chromatic", "major", "minor", "dorian", "mixolydian", "pentatonic", "blues")
+
+
+class ParamError(ValueError):
+    """A parameter name or value was rejected; the message says what to send instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter: ``type`` is bool, int, float or str; ``choices`` makes a str an enumeration."""
+
+    name: str
+    type: type
+    default: ParamValue
+    doc: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def type_name(self) -> str:
+        """``bool``, ``int``, ``float``, ``choice`` or ``str``."""
+        if self.choices is not None:
+            return "choice"
+        return self.type.__name__
+
+    @property
+    def domain(self) -> str:
+        """The accepted values in words: ``0.0..5.0``, ``greedy|sample|beam``, ``0|1``, ``text``."""
+        if self.choices is not None:
+            return "|".join(self.choices)
+        if self.type is bool:
+            return "0|1"
+        if self.type is str:
+            return "text"
+        return f"{_fmt(self.min)}..{_fmt(self.max)}"
+
+    def coerce(self, value: Any) -> ParamValue:
+        """Turn ``value`` (OSC argument, TOML value or CLI string) into this parameter's type, or raise."""
+        if self.type is bool:
+            return self._coerce_bool(value)
+        if self.type is int:
+            return self._check_range(self._coerce_int(value))
+        if self.type is float:
+            return self._check_range(self._coerce_float(value))
+        return self._coerce_str(value)
+
+    def describe(self) -> dict[str, Any]:
+        """A plain dict: name, type, domain, min, max, choices, default, doc."""
+        return {
+            "name": self.name,
+            "type": self.type_name,
+            "domain": self.domain,
+            "min": self.min,
+            "max": self.max,
+            "choices": list(self.choices) if self.choices is not None else None,
+            "default": self.default,
+            "doc": self.doc,
+        }
+
+    # -- coercion helpers
+    def _fail(self, value: Any, expected: str) -> ParamError:
+        example = f"/segue/set {self.name} {self.default!r}"
+        return ParamError(f"{self.name}: {expected}, got {value!r} (e.g. {example})")
+
+    def _coerce_bool(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, float) and value in (0.0, 1.0):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise self._fail(value, "expected 0/1 or true/false")
+
+    def _coerce_int(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self._fail(value, f"expected an integer in {self.domain}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            if not math.isfinite(value) or value != int(value):
+                raise self._fail(value, f"expected a whole number in {self.domain}")
+            return int(value)
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return self._coerce_int(float(text) if any(c in text for c in ".eE") else int(text))
+            except ValueError:
+                pass
+        raise self._fail(value, f"expected an integer in {self.domain}")
+
+    def _coerce_float(self, value: Any) -> float:
+        if isinstance(value, bool):
+            raise self._fail(value, f"expected a number in {self.domain}")
+        if isinstance(value, int | float):
+            try:
+                out = float(value)
+            except OverflowError:
+                raise self._fail(value, f"expected a number in {self.domain}") from None
+        elif isinstance(value, str):
+            try:
+                out = float(value.strip())
+            except (ValueError, OverflowError):
+                raise self._fail(value, f"expected a number in {self.domain}") from None
+        else:
+            raise self._fail(value, f"expected a number in {self.domain}")
+        if not math.isfinite(out):
+            raise self._fail(value, f"expected a finite number in {self.domain}")
+        return out
+
+    def _coerce_str(self, value: Any) -> str:
+        if not isinstance(value, str):
+            if self.choices is not None:
+                raise self._fail(value, f"expected one of {self.domain}")
+            raise self._fail(value, "expected text")
+        text = value.strip()
+        if self.choices is None:
+            if len(text) > 256 or any(c < " " or c == "\x7f" for c in text):
+                raise self._fail(value, "expected one line of printable text (at most 256 characters)")
+            return text
+        if self.name == "key":
+            text = _KEY_ALIASES.get(text.upper(), text.upper())
+        for choice in self.choices:
+            if text.lower() == choice.lower():
+                return choice
+        raise self._fail(value, f"expected one of {self.domain}")
+
+    def _check_range(self, value: int | float) -> int | float:
+        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+            raise ParamError(f"{self.name}: {value!r} is out of range; use a value in {self.domain}")
+        return value
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "*"
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+PARAMS: tuple[Param, ...] = (
+    # sampling
+    Param("sampler", str, "decoder", "which sampler generates: the transformer decoder, the style graph, or "
+          "both blended", choices=("decoder", "graph", "blend")),
+    Param("strategy", str, "sample", "decoding strategy: greedy (most likely token), sample (temperature, "
+          "top-k, top-p) or beam search", choices=("greedy", "sample", "beam")),
+    Param("temperature", float, 1.0, "sampling temperature: lower is safer, higher is wilder", 0.01, 5.0),
+    Param("top_k", int, 0, "sample among the k most likely tokens (0 = no limit)", 0, 100_000),
+    Param("top_p", float, 1.0, "nucleus sampling: smallest token set whose probability reaches p (1 = off)",
+          0.01, 1.0),
+    Param("top_k_offset", int, 0, "skip the n most likely tokens before top-k (0 = off): surprising choices",
+          0, 1000),
+    Param("beam_width", int, 4, "beams kept by beam search", 1, 32),
+    Param("rest_bias", float, 0.0, "creativity: positive means fewer rests and more notes, negative more "
+          "space", -10.0, 10.0),
+    Param("repetition_penalty", float, 1.0, "divide the odds of recently used pitches by this (1 = off)",
+          1.0, 5.0),
+    Param("pitch_min", int, 21, "lowest pitch the continuation may play (MIDI note number)", 0, 127),
+    Param("pitch_max", int, 108, "highest pitch the continuation may play (MIDI note number)", 0, 127),
+    Param("key", str, "C", "tonic of the scale constraint", choices=KEYS),
+    Param("scale", str, "chromatic", "pitches allowed in the continuation (chromatic = all)", choices=SCALES),
+    Param("blend", float, 0.5, "weight of the style graph in the blend sampler (0 = decoder only, 1 = graph "
+          "only)", 0.0, 1.0),
+    Param("seed", int, -1, "random seed for reproducible continuations (-1 = fresh randomness each time)",
+          -1, 2**31 - 1),
+    Param("style", str, "", "name of the learned style the graph and blend samplers use (empty = default)"),
+    # musical time
+    Param("tempo", float, 120.0, "tempo in BPM when no MIDI clock drives it", 20.0, 300.0),
+    Param("clock_source", str, "internal", "where the tempo comes from: the tempo parameter or incoming MIDI "
+          "clock (24 ppqn)", choices=("internal", "midi")),
+    Param("length_beats", float, 8.0, "length of a continuation in beats", 0.25, 256.0),
+    Param("length_notes", int, 0, "length of a continuation in notes (0 = use length_beats)", 0, 1024),
+    Param("lookahead_ms", float, 20.0, "head start between the end of a phrase and the first note of the "
+          "answer", 0.0, 2000.0),
+    Param("latency_ms", float, 0.0, "output offset added to every note's due time (align with audio)",
+          0.0, 2000.0),
+    # phrases
+    Param("mode", str, "call_response", "call_response: answer each phrase; continuous: keep continuing "
+          "while the performer plays", choices=("call_response", "continuous")),
+    Param("phrase_end", str, "gap", "what ends a seed phrase: an explicit trigger (/segue/continue), a "
+          "silence gap, or the next bar line after the performer lets go", choices=("trigger", "gap", "bar")),
+    Param("gap_seconds", float, 0.5, "silence after the last note-off that ends a phrase (phrase_end=gap)",
+          0.05, 10.0),
+    Param("bar_beats", int, 4, "beats per bar (phrase_end=bar)", 1, 16),
+    # output
+    Param("channel", int, 1, "MIDI channel of the continuation (1-16)", 1, 16),
+    Param("velocity_scale", float, 1.0, "multiply continuation velocities by this", 0.0, 2.0),
+    Param("feedback_suppress", bool, True, "ignore incoming notes that echo what segue just sent (output "
+          "routed back into the input)"),
+)
+
+# (lower, upper): the store keeps lower <= upper
+_ORDERED_PAIRS = (("pitch_min", "pitch_max"),)
+
+
+def param_table() -> dict[str, Param]:
+    """The registry as a fresh name -> Param dict."""
+    return {p.name: p for p in PARAMS}
+
+
+class ParamStore:
+    """Validated parameter values, thread-safe; ``set``/``update`` raise ``ParamError`` on bad input."""
+
+    def __init__(self, params: Iterable[Param] = PARAMS, values: Mapping[str, Any] | None = None) -> None:
+        self._params: dict[str, Param] = {p.name: p for p in params}
+        self._values: dict[str, ParamValue] = {p.name: p.default for p in self._params.values()}
+        self._listeners: list[Listener] = []
+        self._lock = threading.RLock()
+        if values:
+            self.update(values)
+
+    # -- lookup
+    @property
+    def params(self) -> tuple[Param, ...]:
+        """The registered parameters, in declaration order."""
+        return tuple(self._params.values())
+
+    def param(self, name: str) -> Param:
+        """The ``Param`` called ``name``; an unknown name raises ``ParamError`` with the closest match."""
+        try:
+            return self._params[name]
+        except KeyError:
+            pass
+        close = difflib.get_close_matches(name, self._params, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ParamError(f"unknown parameter {name!r}; {hint}`segue params` or /segue/params lists them all")
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._params
+
+    def get(self, name: str) -> ParamValue:
+        """Current value of ``name``."""
+        self.param(name)
+        with self._lock:
+            return self._values[name]
+
+    def __getitem__(self, name: str) -> ParamValue:
+        return self.get(name)
+
+    def snapshot(self) -> dict[str, ParamValue]:
+        """A copy of all current values."""
+        with self._lock:
+            return dict(self._values)
+
+    # -- changes
+    def set(self, name: str, value: Any) -> ParamValue:
+        """Validate, coerce and store one value; returns the stored value."""
+        return self.update({name: value})[name]
+
+    def update(self, values: Mapping[str, Any]) -> dict[str, ParamValue]:
+        """Set several values at once: all are validated first, then all are stored (or none)."""
+        coerced = {name: self.param(name).coerce(value) for name, value in values.items()}
+        with self._lock:
+            merged = {**self._values, **coerced}
+            for low, high in _ORDERED_PAIRS:
+                if low in merged and high in merged and merged[low] > merged[high]:
+                    raise ParamError(f"{low} ({merged[low]}) must not exceed {high} ({merged[high]}); "
+                                     f"raise {high} first or pick a lower {low}")
+            changes = [(n, self._values[n], v) for n, v in coerced.items() if self._values[n] != v]
+            self._values = merged
+            listeners = list(self._listeners)
+        for name, old, new in changes:
+            for listener in listeners:
+                try:
+                    listener(name, old, new)
+                except Exception:
+                    log.exception("parameter listener failed on %s=%r", name, new)
+        return coerced
+
+    def reset(self, name: str | None = None) -> None:
+        """Back to the default(s): one parameter, or all with ``None``."""
+        names = [name] if name is not None else list(self._params)
+        self.update({n: self.param(n).default for n in names})
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(name, old, new)`` after every change; returns a function that removes it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
+
+    # -- dict and TOML
+    def to_dict(self) -> dict[str, ParamValue]:
+        """All values as a plain dict (same as ``snapshot``)."""
+        return self.snapshot()
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> ParamStore:
+        """A store with the defaults overridden by ``values`` (validated)."""
+        return cls(values=values)
+
+    def to_toml(self, header: str = "segue parameters") -> str:
+        """The values as a TOML document with one ``[params]`` table, each value preceded by its doc."""
+        lines = [f"# {header}", "[params]"]
+        with self._lock:
+            values = dict(self._values)
+        for p in self._params.values():
+            lines.append(f"# {p.doc} ({p.domain}, default {_toml_value(p.default)})")
+            lines.append(f"{p.name} = {_toml_value(values[p.name])}")
+        return "\n".join(lines) + "\n"
+
+    def update_from_toml(self, text: str) -> dict[str, ParamValue]:
+        """Apply a TOML document: its ``[params]`` table if it has one, else its top-level keys.
+
+        Other tables are left alone (they belong to other readers of the same config file).
+        Raises ``ParamError`` on TOML syntax errors, unknown names or bad values (nothing is applied).
+        """
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ParamError(f"config is not valid TOML: {exc}") from None
+        table = data.get("params")
+        if isinstance(table, dict):
+            values = table
+        else:
+            values = {k: v for k, v in data.items() if not isinstance(v, dict)}
+        return self.update(values)
+
+    def load_toml(self, path: str | Path) -> dict[str, ParamValue]:
+        """Read ``path`` and apply it like ``update_from_toml``."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ParamError(f"cannot read config {str(path)!r}: {exc.strerror or exc}") from None
+        try:
+            return self.update_from_toml(text)
+        except ParamError as exc:
+            raise ParamError(f"{path}: {exc}") from None
+
+    def save_toml(self, path: str | Path) -> None:
+        """Write ``to_toml()`` to ``path``."""
+        Path(path).write_text(self.to_toml(), encoding="utf-8")
+
+    # -- CLI
+    def add_arguments(self, parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+        """Add one ``--flag`` per parameter (``top_k`` -> ``--top-k``; bools get ``--no-...``).
+
+        Defaults are ``None`` so flags left out do not override the config file; the dest is
+        ``param_<name>``. Apply the parsed namespace with ``apply_args``.
+        """
+        for p in self._params.values():
+            flag = "--" + p.name.replace("_", "-")
+            dest = f"param_{p.name}"
+            help_text = f"{p.doc} [{p.domain}; default {p.default!r}]".replace("%", "%%")
+            if p.type is bool:
+                parser.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction, default=None,
+                                    help=help_text)
+            else:
+                parser.add_argument(flag, dest=dest, default=None, type=_cli_type(p),
+                                    metavar=p.type_name.upper() if p.choices is None else None,
+                                    choices=None, help=help_text)
+
+    def apply_args(self, args: argparse.Namespace) -> dict[str, ParamValue]:
+        """Apply the flags given on the command line (those not ``None``); returns what was set."""
+        values = {p.name: getattr(args, f"param_{p.name}") for p in self._params.values()
+                  if getattr(args, f"param_{p.name}", None) is not None}
+        return self.update(values)
+
+    # -- descriptions
+    def describe(self) -> list[dict[str, Any]]:
+        """Each parameter's description plus its current ``value`` (for ``/segue/params``)."""
+        values = self.snapshot()
+        return [{**p.describe(), "value": values[p.name]} for p in self._params.values()]
+
+    def format_table(self, prefix: str = "/segue/param/") -> str:
+        """A human-readable listing for ``segue params``: address, type, domain, default, doc."""
+        rows = [(prefix + p.name, p.type_name, p.domain, repr(p.default), p.doc)
+                for p in self._params.values()]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        out = []
+        for r in rows:
+            out.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+        return "\n".join(out)
+
+
+def _cli_type(p: Param) -> Callable[[str], ParamValue]:
+    def parse(text: str) -> ParamValue:
+        try:
+            return p.coerce(text)
+        except ParamError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = p.type_name
+    return parse
+
+
+def _toml_value(value: ParamValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    escaped = "".join(c if " " <= c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'

@@ -1,0 +1,286 @@
+"""The decoder sampler: a GPT-style ONNX decoder with an explicit KV cache, on onnxruntime.
+
+Latency comes from the cache. ``prefill`` keeps the keys/values of the last seed, and a new seed that
+shares a prefix with it (a performer's phrase growing note by note) only runs its new suffix. Each
+generated token is one single-token step. When the context is full, the last half is prefilled again.
+Beam search runs its beams as one batch and streams the tokens all beams agree on, or the best beam's
+first token once it has run ``beam_lookahead`` tokens ahead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bridge.model import ModelBundle
+from bridge.samplers.base import SamplerError
+from bridge.sampling import LogitsProcessor, SamplingParams
+from bridge.tokens import TokenType
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Cache:
+    """Keys/values (batch 1) for ``ids``, and the logits after the last of them."""
+
+    ids: list[int]
+    past: list[np.ndarray]
+    logits: np.ndarray
+
+
+@dataclass
+class _Beam:
+    tokens: list[int]  # not yet emitted
+    score: float
+    state: TokenType
+    recent: tuple[int, ...]
+    row: int  # row of this beam's keys/values in the current batch
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the longest common prefix."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+class DecoderSampler:
+    """Implements the ``Sampler`` protocol on a :class:`ModelBundle`.
+
+    ``prefill`` may run on another thread while a generation is in progress: a generation steps its
+    own cache and only publishes its newest state for the next seed to reuse.
+    """
+
+    name = "decoder"
+
+    def __init__(self, bundle: ModelBundle) -> None:
+        self.bundle = bundle
+        self.scheme = bundle.scheme
+        self._session = bundle.session
+        self._past_names = bundle.past_names()
+        self._outputs = ["logits", *bundle.present_names()]
+        self._ctx = bundle.context_length
+        self._cache: _Cache | None = None
+        self.last_prefill_reused = 0  # tokens of the last prefill served from the cache
+        self.last_prefill_computed = 0  # tokens the last prefill ran through the model
+
+    # ---- model calls ---------------------------------------------------------------------------
+
+    def _run(self, ids: np.ndarray, past: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+        feed = {"input_ids": ids}
+        feed.update(zip(self._past_names, past, strict=True))
+        try:
+            out = self._session.run(self._outputs, feed)
+        except Exception as exc:  # onnxruntime's own exception types
+            raise SamplerError(f"decoder step failed: {exc}") from exc
+        return out[0], out[1:]
+
+    def _empty_past(self, batch: int) -> list[np.ndarray]:
+        shape = (batch, self.bundle.n_head, 0, self.bundle.head_dim)
+        return [np.zeros(shape, dtype=np.float32) for _ in self._past_names]
+
+    def forward(self, ids: Sequence[int]) -> np.ndarray:
+        """Logits ``[len(ids), vocab]`` of a fresh prefill (no cache involved)."""
+        logits, _ = self._run(np.array([list(ids)], dtype=np.int64), self._empty_past(1))
+        return logits[0]
+
+    # ---- prefill -------------------------------------------------------------------------------
+
+    def window(self, ids: Sequence[int]) -> list[int]:
+        """The tail of ``ids`` that is fed to the model, leaving room to generate.
+
+        Longer sequences are cut at a start aligned to a quarter of the context, so a seed that grows
+        keeps the same start (and its cached prefix) for a quarter of a context.
+        """
+        ids = list(ids)
+        limit = self._ctx - max(1, self._ctx // 4)
+        if len(ids) <= limit:
+            return ids
+        step = max(1, self._ctx // 4)
+        keep = max(1, self._ctx // 2)
+        start = ((len(ids) - keep) // step) * step
+        return ids[start:]
+
+    def _checked_seed(self, seed_ids: Sequence[int]) -> list[int]:
+        seed = [int(i) for i in seed_ids] or [self.scheme.bos_id]
+        bad = [i for i in seed if not 0 <= i < self.scheme.vocab_size]
+        if bad:
+            raise ValueError(
+                f"seed token ids {bad[:5]} are outside the vocabulary (0..{self.scheme.vocab_size - 1})"
+            )
+        return seed
+
+    def prefill(self, seed_ids: Sequence[int]) -> None:
+        """Run the seed through the model now (e.g. while the performer still plays)."""
+        self._prefill(self.window(self._checked_seed(seed_ids)))
+
+    @property
+    def cached_ids(self) -> list[int]:
+        """Token ids whose keys/values are in the cache."""
+        return list(self._cache.ids) if self._cache else []
+
+    @property
+    def cached_logits(self) -> np.ndarray | None:
+        """Logits after the last cached token (None when the cache is empty)."""
+        return self._cache.logits if self._cache else None
+
+    def _prefill(self, ids: list[int]) -> _Cache:
+        cache = self._cache
+        if cache is not None and cache.ids == ids:
+            self.last_prefill_reused, self.last_prefill_computed = len(ids), 0
+            return cache
+        keep = common_prefix(cache.ids, ids) if cache is not None else 0
+        keep = min(keep, len(ids) - 1)  # at least one token runs, to get the logits after the last one
+        if keep > 0:
+            past = [np.ascontiguousarray(p[:, :, :keep]) for p in cache.past]
+        else:
+            past = self._empty_past(1)
+        logits, present = self._run(np.array([ids[keep:]], dtype=np.int64), past)
+        self._cache = _Cache(list(ids), present, logits[0, -1])
+        self.last_prefill_reused, self.last_prefill_computed = keep, len(ids) - keep
+        return self._cache
+
+    def _advance(self, cache: _Cache, token: int) -> _Cache:
+        """The cache after one more token; slides the context window when it is full."""
+        if len(cache.ids) + 1 > self._ctx:
+            keep = max(1, self._ctx // 2)
+            ids = [*cache.ids[-(keep - 1):], token] if keep > 1 else [token]
+            logits, present = self._run(np.array([ids], dtype=np.int64), self._empty_past(1))
+            log.debug("context full: prefilled the last %d tokens again", len(ids))
+        else:
+            ids = [*cache.ids, token]
+            logits, present = self._run(np.array([[token]], dtype=np.int64), cache.past)
+        return _Cache(ids, present, logits[0, -1])
+
+    # ---- generation ----------------------------------------------------------------------------
+
+    def generate(
+        self,
+        seed_ids: Sequence[int],
+        params: SamplingParams,
+        rng: np.random.Generator,
+        should_stop: Callable[[], bool],
+    ) -> Iterator[int]:
+        """Token ids continuing ``seed_ids``, one at a time, until EOS or ``should_stop()``."""
+        seed = self._checked_seed(seed_ids)
+        processor = LogitsProcessor(self.scheme, params)
+        state = self.scheme.state_after(seed)
+        recent: deque[int] = deque(maxlen=params.repetition_window)
+        for token_id in seed[-4 * params.repetition_window :]:
+            recent.extend(self.scheme.pitches[token_id])
+        if params.strategy == "beam":
+            return self._beam(seed, processor, state, tuple(recent), should_stop)
+        return self._sample(seed, processor, state, recent, rng, should_stop)
+
+    def _sample(
+        self,
+        seed: list[int],
+        processor: LogitsProcessor,
+        state: TokenType,
+        recent: deque[int],
+        rng: np.random.Generator,
+        should_stop: Callable[[], bool],
+    ) -> Iterator[int]:
+        if should_stop():
+            return
+        cache = self._prefill(self.window(seed))
+        eos = self.scheme.eos_id
+        while True:
+            if should_stop():
+                return
+            token = processor.choose(cache.logits, state, rng, recent)
+            yield token
+            if token == eos:
+                return
+            state = TokenType(int(self.scheme.last_type[token]))
+            recent.extend(self.scheme.pitches[token])
+            if should_stop():
+                return
+            cache = self._advance(cache, token)
+            self._cache = cache
+
+    def _beam(
+        self,
+        seed: list[int],
+        processor: LogitsProcessor,
+        state: TokenType,
+        recent: tuple[int, ...],
+        should_stop: Callable[[], bool],
+    ) -> Iterator[int]:
+        params = processor.params
+        width, lookahead, window = params.beam_width, params.beam_lookahead, params.repetition_window
+        scheme, eos = self.scheme, self.scheme.eos_id
+        if should_stop():
+            return
+        base = self._prefill(self.window(seed))
+        history = list(base.ids)  # emitted context shared by all beams
+        past, logits, length = base.past, base.logits[None, :], len(base.ids)
+        beams = [_Beam([], 0.0, state, recent, 0)]
+        while True:
+            candidates: list[tuple[float, int, int]] = []
+            for beam in beams:
+                lp = processor.log_probs(logits[beam.row], beam.state, beam.recent)
+                finite = int(np.isfinite(lp).sum())
+                k = min(width, finite)
+                if k == 0:
+                    continue
+                for token in np.argpartition(-lp, k - 1)[:k]:
+                    candidates.append((beam.score + float(lp[token]), beam.row, int(token)))
+            if not candidates:
+                return
+            candidates.sort(key=lambda c: -c[0])
+            by_row = {b.row: b for b in beams}
+            if candidates[0][2] == eos:
+                for token in [*by_row[candidates[0][1]].tokens, eos]:
+                    if should_stop():
+                        return
+                    yield token
+                return
+            chosen = [c for c in candidates if c[2] != eos][:width]
+            new_beams = []
+            for score, row, token in chosen:
+                parent = by_row[row]
+                pitches = scheme.pitches[token]
+                new_recent = (parent.recent + pitches)[-window:] if window else ()
+                new_state = TokenType(int(scheme.last_type[token]))
+                new_beams.append(_Beam([*parent.tokens, token], score, new_state, new_recent, row))
+            # stream what is settled: the prefix all beams share, else the best beam's first token
+            emit = new_beams[0].tokens[: min(common_prefix(new_beams[0].tokens, b.tokens) for b in new_beams)]
+            if not emit and len(new_beams[0].tokens) >= lookahead:
+                first = new_beams[0].tokens[0]
+                new_beams = [b for b in new_beams if b.tokens[0] == first]
+                emit = [first]
+            for token in emit:
+                if should_stop():
+                    return
+                yield token
+            if emit:
+                history.extend(emit)
+                for beam in new_beams:
+                    del beam.tokens[: len(emit)]
+            if should_stop():
+                return
+            last = np.array([[b.tokens[-1] if b.tokens else history[-1]] for b in new_beams], dtype=np.int64)
+            if length + 1 > self._ctx:
+                keep = max(1, self._ctx // 2)
+                rows = np.array([(history + b.tokens)[-keep:] for b in new_beams], dtype=np.int64)
+                out, past = self._run(rows, self._empty_past(len(new_beams)))
+                length = rows.shape[1]
+                del history[: max(0, len(history) - self._ctx)]
+            else:
+                index = [b.row for b in new_beams]
+                if index != list(range(past[0].shape[0])):
+                    past = [p[index] for p in past]
+                out, past = self._run(last, past)
+                length += 1
+            logits = out[:, -1]
+            for row, beam in enumerate(new_beams):
+                beam.row = row
+            beams = new_beams

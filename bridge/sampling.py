@@ -1,0 +1,230 @@
+"""Logit processing for the samplers: pure numpy, one function per step of the pipeline.
+
+Order of one step: constraint masks (grammar, pitch range, key/scale) -> rest bias -> repetition
+penalty -> temperature -> top-k offset -> top-k -> top-p -> pick (argmax or a draw). Beam search uses
+the same masked, biased, penalised, tempered scores as log-probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from bridge.tokens import SCALES, TokenScheme, TokenType, parse_key
+
+STRATEGIES = ("greedy", "sample", "beam")
+NEG_INF = -np.inf
+
+
+class SamplingError(ValueError):
+    """Sampling parameters out of range."""
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How the next token is chosen. Built from the parameter registry; validated on creation."""
+
+    strategy: str = "sample"
+    temperature: float = 1.0
+    top_k: int = 0  # 0 = off
+    top_p: float = 1.0  # 1 = off
+    top_k_offset: int = 0  # skip the k most likely tokens ("surprise")
+    rest_bias: float = 0.0  # added to the logit per rest/time shift a token holds; < 0 = more notes
+    repetition_penalty: float = 1.0  # 1 = off; > 1 discourages recently played pitches
+    repetition_window: int = 16  # recent pitches the penalty looks at
+    beam_width: int = 4
+    beam_lookahead: int = 4  # tokens the best beam may run ahead before its first one is played
+    pitch_min: int = 0
+    pitch_max: int = 127
+    key: str | int = "C"  # C, F#, Bb, ... or a pitch class 0-11
+    scale: str = "chromatic"
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise SamplingError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
+        if not self.temperature > 0:
+            raise SamplingError(f"temperature {self.temperature} must be > 0")
+        if self.top_k < 0:
+            raise SamplingError(f"top_k {self.top_k} must be >= 0 (0 = off)")
+        if not 0 < self.top_p <= 1:
+            raise SamplingError(f"top_p {self.top_p} must be in (0, 1]")
+        if self.top_k_offset < 0:
+            raise SamplingError(f"top_k_offset {self.top_k_offset} must be >= 0")
+        if not self.repetition_penalty >= 1:
+            raise SamplingError(f"repetition_penalty {self.repetition_penalty} must be >= 1 (1 = off)")
+        if self.repetition_window < 0:
+            raise SamplingError(f"repetition_window {self.repetition_window} must be >= 0")
+        if self.beam_width < 1:
+            raise SamplingError(f"beam_width {self.beam_width} must be >= 1")
+        if self.beam_lookahead < 1:
+            raise SamplingError(f"beam_lookahead {self.beam_lookahead} must be >= 1")
+        if not 0 <= self.pitch_min <= self.pitch_max <= 127:
+            raise SamplingError(
+                f"pitch range {self.pitch_min}-{self.pitch_max} must satisfy 0 <= min <= max <= 127"
+            )
+        if self.scale not in SCALES:
+            raise SamplingError(f"scale {self.scale!r} is not one of {', '.join(SCALES)}")
+        try:
+            parse_key(self.key)
+        except ValueError as exc:
+            raise SamplingError(str(exc)) from exc
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> SamplingParams:
+        """Build from a mapping (e.g. the parameter store); keys that are not fields are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+
+# ---- pure functions on 1-D logits -----------------------------------------------------------------
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-probabilities; -inf stays -inf. All -inf gives all -inf."""
+    top = np.max(logits)
+    if not np.isfinite(top):
+        return np.full_like(logits, NEG_INF, dtype=np.float64)
+    shifted = logits.astype(np.float64) - top
+    return shifted - np.log(np.sum(np.exp(shifted)))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Probabilities; masked (-inf) entries get 0."""
+    return np.exp(log_softmax(logits))
+
+
+def apply_mask(logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Copy with disallowed entries set to -inf."""
+    return np.where(allowed, logits, NEG_INF)
+
+
+def apply_repetition_penalty(logits: np.ndarray, penalised: np.ndarray, penalty: float) -> np.ndarray:
+    """CTRL-style: penalised positive logits are divided by ``penalty``, negative ones multiplied."""
+    if penalty == 1.0 or not penalised.any():
+        return logits
+    scaled = np.where(logits > 0, logits / penalty, logits * penalty)
+    return np.where(penalised, scaled, logits)
+
+
+def apply_top_k_offset(logits: np.ndarray, offset: int) -> np.ndarray:
+    """Mask the ``offset`` most likely tokens, always leaving at least one finite entry."""
+    finite = int(np.isfinite(logits).sum())
+    offset = min(offset, finite - 1)
+    if offset <= 0:
+        return logits
+    top = np.argpartition(-logits, offset - 1)[:offset]
+    out = logits.copy()
+    out[top] = NEG_INF
+    return out
+
+
+def apply_top_k(logits: np.ndarray, k: int) -> np.ndarray:
+    """Keep the ``k`` largest logits (0 = keep all)."""
+    if k <= 0 or k >= logits.shape[-1]:
+        return logits
+    kth = np.partition(logits, -k)[-k]
+    return np.where(logits >= kth, logits, NEG_INF)
+
+
+def apply_top_p(logits: np.ndarray, p: float) -> np.ndarray:
+    """Keep the smallest set of most likely tokens whose probability sums to >= ``p``."""
+    if p >= 1.0:
+        return logits
+    candidates = np.flatnonzero(np.isfinite(logits))  # after the masks, often a small set
+    if len(candidates) == 0:
+        return logits
+    order = candidates[np.argsort(-logits[candidates], kind="stable")]
+    cumulative = np.cumsum(softmax(logits[order]))
+    keep = min(int(np.searchsorted(cumulative, p, side="left")) + 1, len(order))
+    out = np.full_like(logits, NEG_INF, dtype=np.float64)
+    chosen = order[:keep]
+    out[chosen] = logits[chosen]
+    return out
+
+
+def draw(logits: np.ndarray, rng: np.random.Generator) -> int:
+    """One id drawn from softmax(logits)."""
+    probs = softmax(logits)
+    cumulative = np.cumsum(probs)
+    index = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+    index = min(index, len(probs) - 1)
+    while probs[index] == 0.0:  # guard against landing on a masked entry through rounding
+        index -= 1
+    return index
+
+
+# ---- the processor a sampler uses -----------------------------------------------------------------
+
+
+class LogitsProcessor:
+    """Applies :class:`SamplingParams` to one model's logits, with the scheme's masks precomputed."""
+
+    def __init__(self, scheme: TokenScheme, params: SamplingParams) -> None:
+        self.scheme = scheme
+        self.params = params
+        self._constraint = scheme.pitch_range_mask(params.pitch_min, params.pitch_max) & scheme.scale_mask(
+            params.key, params.scale
+        )
+        self._bias = (params.rest_bias * scheme.n_time).astype(np.float64) if params.rest_bias else None
+        self._eos_only = np.zeros(scheme.vocab_size, dtype=bool)
+        self._eos_only[scheme.eos_id] = True
+        self._state_masks: dict[int, np.ndarray] = {}
+
+    def allowed(self, state: TokenType | int) -> np.ndarray:
+        """Grammar & constraints; when constraints leave nothing, grammar alone; else EOS only."""
+        key = int(state)
+        mask = self._state_masks.get(key)
+        if mask is None:
+            grammar = self.scheme.allowed_mask(key)
+            mask = grammar & self._constraint
+            if not mask.any():
+                mask = grammar if grammar.any() else self._eos_only
+            self._state_masks[key] = mask
+        return mask
+
+    def penalised(self, recent_pitches: Iterable[int]) -> np.ndarray | None:
+        """Ids holding a pitch among ``recent_pitches`` (None when the penalty is off)."""
+        if self.params.repetition_penalty == 1.0:
+            return None
+        pitches = sorted(set(recent_pitches))
+        if not pitches:
+            return None
+        return self.scheme.contains_pitch[pitches].any(axis=0)
+
+    def scores(
+        self, logits: np.ndarray, state: TokenType | int, recent_pitches: Iterable[int] = ()
+    ) -> np.ndarray:
+        """Masked, biased, penalised and tempered logits (float64, -inf where not allowed)."""
+        out = logits.astype(np.float64)
+        if self._bias is not None:
+            out = out + self._bias
+        penalised = self.penalised(recent_pitches)
+        if penalised is not None:
+            out = apply_repetition_penalty(out, penalised, self.params.repetition_penalty)
+        if self.params.temperature != 1.0:
+            out = out / self.params.temperature
+        return apply_mask(out, self.allowed(state))
+
+    def log_probs(
+        self, logits: np.ndarray, state: TokenType | int, recent_pitches: Iterable[int] = ()
+    ) -> np.ndarray:
+        """Log-probabilities of the next token for beam search."""
+        return log_softmax(self.scores(logits, state, recent_pitches))
+
+    def choose(
+        self,
+        logits: np.ndarray,
+        state: TokenType | int,
+        rng: np.random.Generator,
+        recent_pitches: Iterable[int] = (),
+    ) -> int:
+        """The next token: greedy takes the argmax, sample draws, both after the top-k offset."""
+        out = self.scores(logits, state, recent_pitches)
+        out = apply_top_k_offset(out, self.params.top_k_offset)
+        if self.params.strategy == "greedy":
+            return int(np.argmax(out))
+        out = apply_top_k(out, self.params.top_k)
+        out = apply_top_p(out, self.params.top_p)
+        return draw(out, rng)

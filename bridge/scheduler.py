@@ -1,0 +1,468 @@
+"""Musical time: note-on/note-off events sent when due, with every note-on matched by its note-off.
+
+- ``Scheduler``: single-threaded core with an injected clock and sink. ``schedule(note, at_ns)`` queues a
+  note-on at ``at_ns`` and its note-off ``duration`` beats later (at the current tempo); ``poll(now)``
+  sends what is due, in order, and returns the wait until the next event. Tests drive it directly.
+- ``RealtimeScheduler``: the same core owned by one thread that sleeps until ~1 ms before the next event,
+  then spins on ``time.perf_counter_ns``. Other threads talk to it through a queue (thread-safe
+  ``schedule``, ``all_notes_off``, ``panic``, ``set_tempo``); ``close()`` releases every note.
+- ``EventSink``: where events go (MIDI port, OSC replier, a test recorder); ``FanoutSink`` feeds several.
+- ``BeatTimeline``: beats -> ns at a tempo that may change, continuous across changes.
+
+Overlapping notes of the same pitch and channel: a second note-on first ends the sounding one (a
+retrigger), and the first note's own note-off is then skipped, so each note-on sent gets one note-off.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bridge.notes import Note
+
+log = logging.getLogger(__name__)
+
+NS_PER_S = 1_000_000_000
+NS_PER_MS = 1_000_000
+
+
+def beats_to_ns(beats: float, tempo_bpm: float) -> int:
+    """Duration of ``beats`` quarter notes at ``tempo_bpm``, in ns."""
+    return round(beats * 60.0 * NS_PER_S / tempo_bpm)
+
+
+class EventSink(Protocol):
+    """Receives note events when they are due. Channels are 0-15."""
+
+    def note_on(self, pitch: int, velocity: int, channel: int, duration_beats: float = 0.0) -> None: ...
+
+    def note_off(self, pitch: int, channel: int) -> None: ...
+
+    def all_notes_off(self) -> None: ...
+
+
+class FanoutSink:
+    """Sends every event to each sink in turn; a failing sink is logged and the others still get it."""
+
+    def __init__(self, sinks: Iterable[EventSink] = ()) -> None:
+        self._sinks: list[EventSink] = list(sinks)
+
+    def add(self, sink: EventSink) -> None:
+        """Append a sink (call before the scheduler runs)."""
+        self._sinks.append(sink)
+
+    def _each(self, what: str, call: Callable[[EventSink], None]) -> None:
+        for sink in self._sinks:
+            try:
+                call(sink)
+            except Exception:
+                log.exception("%s failed on %r", what, sink)
+
+    def note_on(self, pitch: int, velocity: int, channel: int, duration_beats: float = 0.0) -> None:
+        self._each("note_on", lambda s: s.note_on(pitch, velocity, channel, duration_beats))
+
+    def note_off(self, pitch: int, channel: int) -> None:
+        self._each("note_off", lambda s: s.note_off(pitch, channel))
+
+    def all_notes_off(self) -> None:
+        self._each("all_notes_off", lambda s: s.all_notes_off())
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One scheduled event. ``kind`` is ``"on"`` or ``"off"``; ``note_id`` pairs an off with its on."""
+
+    due_ns: int
+    kind: str
+    pitch: int
+    velocity: int
+    channel: int
+    duration_beats: float
+    note_id: int
+
+
+class LatenessStats:
+    """Lateness of sent events (send time minus due time): count, late count, max and recent percentiles."""
+
+    def __init__(self, window: int = 1024, late_ns: int = NS_PER_MS) -> None:
+        self.late_ns = late_ns
+        self.count = 0
+        self.late = 0
+        self.max_ns = 0
+        self._recent: deque[int] = deque(maxlen=window)
+        self._lock = threading.Lock()
+
+    def record(self, lateness_ns: int) -> None:
+        """Add one event's lateness (negative values count as 0: sent early is not possible)."""
+        lateness_ns = max(0, lateness_ns)
+        with self._lock:
+            self.count += 1
+            if lateness_ns > self.late_ns:
+                self.late += 1
+            self.max_ns = max(self.max_ns, lateness_ns)
+            self._recent.append(lateness_ns)
+
+    def snapshot(self) -> dict[str, float]:
+        """``count``, ``late`` (over ``late_ns``), ``max_ms``, ``p50_ms``, ``p99_ms`` (recent window)."""
+        with self._lock:
+            recent = sorted(self._recent)
+            count, late, max_ns = self.count, self.late, self.max_ns
+
+        def pct(q: float) -> float:
+            if not recent:
+                return 0.0
+            return recent[min(len(recent) - 1, int(q * len(recent)))] / NS_PER_MS
+
+        return {"count": count, "late": late, "max_ms": max_ns / NS_PER_MS, "p50_ms": pct(0.5),
+                "p99_ms": pct(0.99)}
+
+
+class BeatTimeline:
+    """Maps beats to ns from an origin at a tempo; ``set_tempo`` keeps the beats already passed in place."""
+
+    def __init__(self, origin_ns: int, tempo_bpm: float, origin_beat: float = 0.0) -> None:
+        _check_tempo(tempo_bpm)
+        self._anchor_ns = origin_ns
+        self._anchor_beat = origin_beat
+        self.tempo_bpm = tempo_bpm
+
+    def ns_at(self, beat: float) -> int:
+        """Time of ``beat``."""
+        return self._anchor_ns + beats_to_ns(beat - self._anchor_beat, self.tempo_bpm)
+
+    def beat_at(self, t_ns: int) -> float:
+        """Beat position at ``t_ns``."""
+        return self._anchor_beat + (t_ns - self._anchor_ns) * self.tempo_bpm / (60.0 * NS_PER_S)
+
+    def set_tempo(self, tempo_bpm: float, at_ns: int) -> None:
+        """Change the tempo from ``at_ns`` on; beats before it keep their times."""
+        _check_tempo(tempo_bpm)
+        self._anchor_beat = self.beat_at(at_ns)
+        self._anchor_ns = at_ns
+        self.tempo_bpm = tempo_bpm
+
+
+def _check_tempo(tempo_bpm: float) -> None:
+    if not (tempo_bpm > 0 and tempo_bpm < 10_000):
+        raise ValueError(f"tempo must be a positive BPM, got {tempo_bpm!r}")
+
+
+class Scheduler:
+    """Sends note events when due; not thread-safe (one owner calls every method).
+
+    ``clock()`` returns monotonic ns; ``output`` receives the events. ``latency_ns`` is added to every
+    due time at scheduling (an output offset). ``warn_late_ns``: events later than this are logged.
+    """
+
+    def __init__(self, clock: Callable[[], int], output: EventSink, *, tempo_bpm: float = 120.0,
+                 latency_ns: int = 0, warn_late_ns: int = 5 * NS_PER_MS) -> None:
+        _check_tempo(tempo_bpm)
+        self.clock = clock
+        self.output = output
+        self.tempo_bpm = tempo_bpm
+        self.latency_ns = latency_ns
+        self.warn_late_ns = warn_late_ns
+        self.stats = LatenessStats()
+        self._heap: list[tuple[int, int, int, Event]] = []
+        self._seq = itertools.count()
+        self._ids = itertools.count(1)
+        self._sounding: dict[tuple[int, int], int] = {}  # (channel, pitch) -> note_id
+
+    # -- configuration
+    def set_tempo(self, tempo_bpm: float) -> None:
+        """Tempo used to turn durations into ns for notes scheduled from now on."""
+        _check_tempo(tempo_bpm)
+        self.tempo_bpm = tempo_bpm
+
+    def set_latency(self, latency_ns: int) -> None:
+        """Output offset added to the due times of notes scheduled from now on."""
+        self.latency_ns = latency_ns
+
+    def beats_to_ns(self, beats: float) -> int:
+        """``beats`` at the current tempo, in ns."""
+        return beats_to_ns(beats, self.tempo_bpm)
+
+    # -- queries
+    @property
+    def pending(self) -> int:
+        """Number of events waiting."""
+        return len(self._heap)
+
+    @property
+    def sounding(self) -> list[tuple[int, int]]:
+        """(channel, pitch) of the notes on now."""
+        return sorted(self._sounding)
+
+    def next_due(self) -> int | None:
+        """Due time of the next event, or ``None``."""
+        return self._heap[0][0] if self._heap else None
+
+    # -- scheduling
+    def schedule(self, note: Note, at_ns: int) -> None:
+        """Queue ``note``'s note-on at ``at_ns`` (+ latency), its note-off ``note.duration`` beats later."""
+        on_ns = int(at_ns) + self.latency_ns
+        off_ns = on_ns + max(1, self.beats_to_ns(note.duration))
+        note_id = next(self._ids)
+        self._push(Event(on_ns, "on", note.pitch, note.velocity, note.channel, note.duration, note_id))
+        self._push(Event(off_ns, "off", note.pitch, 0, note.channel, note.duration, note_id))
+
+    def schedule_phrase(self, notes: Iterable[Note], origin_ns: int) -> None:
+        """Queue notes whose ``start`` (beats) counts from ``origin_ns``, at the current tempo."""
+        for note in notes:
+            self.schedule(note, origin_ns + self.beats_to_ns(note.start))
+
+    def _push(self, ev: Event) -> None:
+        # at equal times note-offs go first, so a note ending where the next one of its pitch starts
+        # does not cut the new one
+        heapq.heappush(self._heap, (ev.due_ns, 0 if ev.kind == "off" else 1, next(self._seq), ev))
+
+    def poll(self, now: int | None = None) -> int | None:
+        """Send every event due at ``now`` (default ``clock()``) in order; return ns until the next one.
+
+        Returns ``None`` when nothing is pending, else the wait (>= 1 ns).
+        """
+        if now is None:
+            now = self.clock()
+        while self._heap and self._heap[0][0] <= now:
+            ev = heapq.heappop(self._heap)[3]
+            self._send(ev, now)
+        if not self._heap:
+            return None
+        return max(1, self._heap[0][0] - now)
+
+    def _send(self, ev: Event, now: int) -> None:
+        key = (ev.channel, ev.pitch)
+        if ev.kind == "off":
+            if self._sounding.get(key) != ev.note_id:
+                return  # this note was retriggered or released already
+            del self._sounding[key]
+            self._out_off(ev.pitch, ev.channel)
+        else:
+            if key in self._sounding:
+                del self._sounding[key]
+                self._out_off(ev.pitch, ev.channel)
+            self._sounding[key] = ev.note_id
+            try:
+                self.output.note_on(ev.pitch, ev.velocity, ev.channel, ev.duration_beats)
+            except Exception:
+                log.exception("note-on %d on channel %d failed", ev.pitch, ev.channel + 1)
+        late = now - ev.due_ns
+        self.stats.record(late)
+        if late > self.warn_late_ns:
+            log.warning("note-%s %d sent %.2f ms late", ev.kind, ev.pitch, late / NS_PER_MS)
+
+    def _out_off(self, pitch: int, channel: int) -> None:
+        try:
+            self.output.note_off(pitch, channel)
+        except Exception:
+            log.exception("note-off %d on channel %d failed", pitch, channel + 1)
+
+    # -- release
+    def cancel_pending(self) -> None:
+        """Drop every pending event and send a note-off for each sounding note (new seed, stop)."""
+        self._heap.clear()
+        for channel, pitch in sorted(self._sounding):
+            self._out_off(pitch, channel)
+        self._sounding.clear()
+
+    def all_notes_off(self) -> None:
+        """Same as ``cancel_pending``: nothing pending, nothing sounding afterwards."""
+        self.cancel_pending()
+
+    def panic(self) -> None:
+        """``cancel_pending`` and then the sink's own all-notes-off (MIDI CC 123 on every channel)."""
+        self.cancel_pending()
+        try:
+            self.output.all_notes_off()
+        except Exception:
+            log.exception("all-notes-off failed")
+
+
+class RealtimeScheduler:
+    """A ``Scheduler`` run by its own thread on ``perf_counter_ns``; every public method is thread-safe.
+
+    The thread waits on its command queue until ``spin_ns`` before the next event, then spins on the
+    clock, so events leave within microseconds of their due time on an idle core. On Linux the thread
+    asks for ``SCHED_FIFO`` at ``realtime_priority`` (default 1: above ordinary processes, so a busy
+    machine cannot delay a note by a whole time slice, and below JACK's threads); where that is not
+    permitted it logs and runs as an ordinary thread. ``None`` skips the request. Use as a context
+    manager, or ``start()`` / ``close()``; ``close()`` cancels pending notes and ends sounding ones.
+    """
+
+    def __init__(self, output: EventSink, *, tempo_bpm: float = 120.0, latency_ns: int = 0,
+                 spin_ns: int = NS_PER_MS, clock: Callable[[], int] = time.perf_counter_ns,
+                 realtime_priority: int | None = 1) -> None:
+        self.core = Scheduler(clock, output, tempo_bpm=tempo_bpm, latency_ns=latency_ns)
+        self.realtime_priority = realtime_priority
+        self.realtime = False  # True once the thread runs under SCHED_FIFO
+        self.clock = clock
+        self.spin_ns = spin_ns
+        self._commands: queue.SimpleQueue[tuple[Callable[[], None], threading.Event | None]] = (
+            queue.SimpleQueue())
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self._accepting = False  # the thread takes commands (guarded by _lock)
+        self._lock = threading.Lock()
+        self._tempo_bpm = tempo_bpm
+
+    @property
+    def stats(self) -> LatenessStats:
+        """Lateness statistics (thread-safe snapshot via ``stats.snapshot()``)."""
+        return self.core.stats
+
+    @property
+    def tempo_bpm(self) -> float:
+        """The tempo last set."""
+        return self._tempo_bpm
+
+    def beats_to_ns(self, beats: float) -> int:
+        """``beats`` at the tempo last set, in ns."""
+        return beats_to_ns(beats, self._tempo_bpm)
+
+    # -- lifecycle
+    def start(self) -> RealtimeScheduler:
+        """Start the thread (idempotent)."""
+        if self._thread is None:
+            self._running = True
+            self._accepting = True
+            self._thread = threading.Thread(target=self._run, name="segue-scheduler", daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Release every note (pending dropped, sounding ended) and stop the thread."""
+        if self._thread is None:
+            self.core.cancel_pending()
+            return
+
+        def stop() -> None:
+            self.core.cancel_pending()
+            self._running = False
+
+        done = self._call(stop, wait=True, timeout=timeout)
+        self._thread.join(timeout)
+        if not done or self._thread.is_alive():
+            log.error("scheduler thread did not stop in %.1f s", timeout)
+        self._thread = None
+
+    def __enter__(self) -> RealtimeScheduler:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- commands (any thread)
+    def schedule(self, note: Note, at_ns: int) -> None:
+        """Queue ``note`` at ``at_ns`` (perf_counter_ns)."""
+        self._call(lambda: self.core.schedule(note, at_ns))
+
+    def set_tempo(self, tempo_bpm: float) -> None:
+        """Tempo for durations of notes scheduled from now on."""
+        _check_tempo(tempo_bpm)
+        self._tempo_bpm = tempo_bpm
+        self._call(lambda: self.core.set_tempo(tempo_bpm))
+
+    def set_latency(self, latency_ns: int) -> None:
+        """Output offset for notes scheduled from now on."""
+        self._call(lambda: self.core.set_latency(latency_ns))
+
+    def cancel_pending(self, wait: bool = True, timeout: float = 1.0) -> bool:
+        """Drop pending events and end sounding notes; with ``wait``, return once done (True) or timed out."""
+        return self._call(self.core.cancel_pending, wait, timeout)
+
+    def all_notes_off(self, wait: bool = True, timeout: float = 1.0) -> bool:
+        """Same as ``cancel_pending``."""
+        return self._call(self.core.all_notes_off, wait, timeout)
+
+    def panic(self, wait: bool = True, timeout: float = 1.0) -> bool:
+        """``cancel_pending`` plus the sink's all-notes-off."""
+        return self._call(self.core.panic, wait, timeout)
+
+    def _call(self, fn: Callable[[], None], wait: bool = False, timeout: float = 1.0) -> bool:
+        done = threading.Event() if wait else None
+        with self._lock:
+            if self._accepting:
+                self._commands.put((fn, done))
+            else:
+                fn()  # no thread: the caller owns the core
+                return True
+        return done.wait(timeout) if done is not None else True
+
+    # -- the thread
+    def _drain(self, block_s: float | None) -> None:
+        try:
+            item = self._commands.get(timeout=block_s) if block_s != 0 else self._commands.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            fn, done = item
+            try:
+                fn()
+            except Exception:
+                log.exception("scheduler command failed")
+            finally:
+                if done is not None:
+                    done.set()
+            try:
+                item = self._commands.get_nowait()
+            except queue.Empty:
+                return
+
+    def _raise_priority(self) -> None:
+        if self.realtime_priority is None or not hasattr(os, "sched_setscheduler"):
+            return
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(self.realtime_priority))
+            self.realtime = True
+            log.debug("scheduler thread runs under SCHED_FIFO %d", self.realtime_priority)
+        except (OSError, ValueError) as exc:
+            log.info("scheduler thread keeps normal priority (SCHED_FIFO not permitted: %s); timing may "
+                     "suffer on a busy machine", exc)
+
+    def _run(self) -> None:
+        core = self.core
+        self._raise_priority()
+        try:
+            while self._running:
+                wait = core.poll(self.clock())
+                if not self._running:
+                    break
+                if wait is None:
+                    self._drain(0.1)
+                elif wait > self.spin_ns:
+                    self._drain((wait - self.spin_ns) / NS_PER_S)
+                else:
+                    self._drain(0)
+                    due = core.next_due()
+                    if due is not None:
+                        while self.clock() < due:
+                            pass
+        except Exception:
+            log.exception("scheduler thread failed; releasing notes")
+            core.cancel_pending()
+            raise
+        finally:
+            # commands that raced with the stop still run here, on the owning thread
+            with self._lock:
+                self._accepting = False
+            while True:
+                try:
+                    fn, done = self._commands.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    fn()
+                except Exception:
+                    log.exception("scheduler command failed")
+                if done is not None:
+                    done.set()
+

@@ -1,0 +1,79 @@
+"""Turn a training run into a shipped model: ONNX + tokenizer + config + weights, checked and registered.
+
+``python -m export.release --run runs/default --name default`` exports the best checkpoint to
+``models/<name>/``, checks torch/onnxruntime parity, evaluates it (``export.evaluate``) and writes its
+files' sha256, metrics, data description and the reproducing commands into ``models/manifest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from export.manifest import register_model
+from export.model import save_npz
+from export.onnx_export import export_onnx, parity
+from export.train import load_trained
+
+log = logging.getLogger(__name__)
+
+REPRODUCE = [
+    "pip install -e '.[export]'",
+    "python -m export.corpus --out data/corpus",
+    "python -m export.tokenizer --corpus data/corpus --out models/default --vocab-size 1000",
+    "python -m export.dataset --corpus data/corpus --tokenizer models/default/tokenizer.json --out data/tokens",
+    "python -m export.train --data data/tokens --out runs/default --steps 1200 --minutes 55",
+    "python -m export.release --run runs/default --name default",
+]
+SHIPPED_FILES = ["decoder.onnx", "tokenizer.json", "config.json", "weights.npz"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    from export import evaluate
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, default=Path("runs/default"))
+    parser.add_argument("--models", type=Path, default=Path("models"))
+    parser.add_argument("--name", default="default")
+    parser.add_argument("--data", type=Path, default=Path("data/tokens"))
+    parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    parser.add_argument("--skip-eval", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+
+    out = args.models / args.name
+    model = load_trained(args.run)
+    history = json.loads((args.run / "history.json").read_text())
+    best = min(history, key=lambda h: h["val_nll"])
+    stats = json.loads((args.data / "stats.json").read_text())
+    tok_stats = json.loads((out / "tokenizer_stats.json").read_text()) if (out / "tokenizer_stats.json").exists() else {}
+    data = {
+        "source": "music21's bundled corpus converted to MIDI (export.corpus); ABC collections by abc2midi",
+        "held_out_style": "fiddle: oneills1850, ryansMammoth, airdsAirs, nottingham-dataset (never trained on)",
+        "splits": stats,
+        "augmentation": "train x4: original + 3 copies transposed in [-6, 6] semitones, velocity +-12",
+    }
+    onnx_path = export_onnx(model, out / "tokenizer.json", out, {"trained_on": data["source"],
+                                                                 "tokens_per_note": tok_stats.get("tokens_per_note_bpe")})
+    save_npz(model, out / "weights.npz")
+    worst = parity(model, onnx_path)
+    log.info("parity torch vs onnxruntime: max abs logit difference %.2e", worst)
+    metrics = {"params": model.num_params(), "train_steps": history[-1]["step"],
+               "train_minutes": round(history[-1]["minutes"], 1), "best_step": best["step"],
+               "validation_nll": round(best["val_nll"], 4), "onnx_parity_max_abs": float(f"{worst:.2e}"),
+               "tokenizer": tok_stats}
+    register_model(args.models, args.name, SHIPPED_FILES, metrics=metrics, data=data, reproduce=REPRODUCE)
+    if not args.skip_eval:
+        figures_path = out / "metrics.json"
+        evaluate.main(["--models", str(args.models), "--name", args.name, "--data", str(args.data),
+                       "--corpus", str(args.corpus), "--out", str(figures_path)])
+        metrics.update(json.loads(figures_path.read_text()))
+        figures_path.unlink()
+    register_model(args.models, args.name, SHIPPED_FILES, metrics=metrics, data=data, reproduce=REPRODUCE)
+    log.info("registered %s: %s", args.name, json.dumps(metrics))
+
+
+if __name__ == "__main__":
+    main()

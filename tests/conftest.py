@@ -1,0 +1,230 @@
+"""Shared fixtures: a private JACK server, free UDP ports, and a stuck-note audit over OSC and JACK MIDI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+JACK_COMMAND = ["jackd", "-d", "dummy", "-r", "48000", "-p", "64"]
+
+
+def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that nobody is bound to right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
+    """Poll ``predicate`` until it returns something truthy (returned) or ``timeout`` s pass (None)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+@dataclass
+class JackServer:
+    """A running private jackd; its name is in ``JACK_DEFAULT_SERVER`` for the whole session."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def ports(self) -> list[str]:
+        out = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=10)
+        return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+
+    def find_port(self, suffix: str, timeout: float = 5.0) -> str:
+        """The full JACK name of the port ending with ``suffix`` (e.g. ``":segue in"``)."""
+        found = wait_for(lambda: [p for p in self.ports() if p.endswith(suffix)], timeout)
+        if not found:
+            raise AssertionError(f"no JACK port ends with {suffix!r}; ports: {self.ports()}")
+        return found[0]
+
+    def connect(self, source: str, destination: str) -> None:
+        out = subprocess.run(["jack_connect", source, destination], capture_output=True, text=True,
+                             timeout=10)
+        assert out.returncode == 0, f"jack_connect {source!r} {destination!r}: {out.stderr}"
+
+
+@pytest.fixture(scope="session")
+def jack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JackServer]:
+    """``jackd -d dummy -r 48000 -p 64`` under a unique server name; killed at the end of the session."""
+    assert shutil.which("jackd"), "jackd is not installed (Debian: apt-get install jackd2)"
+    name = f"segue-test-{os.getpid()}"
+    previous = os.environ.get("JACK_DEFAULT_SERVER")
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    log_path = tmp_path_factory.mktemp("jack") / "jackd.log"
+    log_file = open(log_path, "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(JACK_COMMAND, stdout=log_file, stderr=subprocess.STDOUT,
+                               env={**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"})
+    server = JackServer(name, process, log_path)
+    try:
+        def ready() -> bool:
+            return process.poll() is not None or any(p.startswith("system:") for p in server.ports())
+
+        up = wait_for(ready, timeout=15.0, interval=0.1)
+        if not up or process.poll() is not None:
+            raise RuntimeError(f"jackd did not start: {log_path.read_text(errors='replace')}")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        log_file.close()
+        if previous is None:
+            os.environ.pop("JACK_DEFAULT_SERVER", None)
+        else:
+            os.environ["JACK_DEFAULT_SERVER"] = previous
+
+
+class JackMidiListener:
+    """A virtual JACK MIDI input (client ``name``, port ``name``) drained by a Python thread.
+
+    mido's rtmidi ports always install a Python callback, which JACK runs in its real-time thread; on a
+    loaded machine waiting for the GIL there makes JACK drop the client's events (xruns). Polling
+    rtmidi's queue keeps Python out of that thread, so tests see every event.
+    """
+
+    def __init__(self, name: str, callback: Callable[[Any], None] | None = None) -> None:
+        import mido
+        import rtmidi
+
+        self.messages: list[Any] = []
+        self._callback = callback
+        self._port = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=name)
+        self._port.ignore_types(sysex=False, timing=False, active_sense=True)
+        self._port.open_virtual_port(name)
+        self._parse = mido.Message.from_bytes
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            item = self._port.get_message()
+            if item is None:
+                self._stop.wait(0.001)
+                continue
+            msg = self._parse(item[0])
+            with self._lock:
+                self.messages.append(msg)
+            if self._callback is not None:
+                self._callback(msg)
+
+    def received(self) -> list[Any]:
+        with self._lock:
+            return list(self.messages)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2.0)
+        self._port.close_port()
+        self._port.delete()
+
+
+@dataclass
+class StuckNoteAudit:
+    """Listens to what segue plays (OSC ``/segue/noteon``/``noteoff`` and/or a JACK MIDI port) and
+    counts note-ons against note-offs per (channel, pitch). ``assert_clean`` fails on a stuck note."""
+
+    sounding: Counter[tuple[str, int, int]] = field(default_factory=Counter)
+    log: list[tuple[str, str, int, int]] = field(default_factory=list)  # (source, kind, channel, pitch)
+    unmatched_offs: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def on(self, source: str, channel: int, pitch: int) -> None:
+        with self._lock:
+            self.sounding[(source, channel, pitch)] += 1
+            self.log.append((source, "on", channel, pitch))
+
+    def off(self, source: str, channel: int, pitch: int) -> None:
+        with self._lock:
+            key = (source, channel, pitch)
+            if self.sounding[key] > 0:
+                self.sounding[key] -= 1
+            else:
+                self.unmatched_offs += 1
+            self.log.append((source, "off", channel, pitch))
+
+    def count(self, source: str, kind: str) -> int:
+        with self._lock:
+            return sum(1 for s, k, _, _ in self.log if s == source and k == kind)
+
+    def stuck(self) -> list[tuple[str, int, int]]:
+        with self._lock:
+            return sorted(k for k, n in self.sounding.items() if n > 0)
+
+    def assert_clean(self, timeout: float = 2.0) -> None:
+        """Wait up to ``timeout`` s for the last note-offs, then fail if any note is still sounding."""
+        if wait_for(lambda: not self.stuck(), timeout):
+            return
+        raise AssertionError(f"stuck notes (source, channel, pitch): {self.stuck()}")
+
+    def listen_osc(self, port: int | None = None) -> int:
+        """Receive OSC on 127.0.0.1 (a free port unless given); returns the port."""
+        from pythonosc.dispatcher import Dispatcher
+        from pythonosc.osc_server import ThreadingOSCUDPServer
+
+        dispatcher = Dispatcher()
+        dispatcher.map("/segue/noteon", lambda _a, pitch, vel, ch: (self.on("osc", ch, pitch) if vel > 0
+                                                                    else self.off("osc", ch, pitch)))
+        dispatcher.map("/segue/noteoff", lambda _a, pitch, _vel, ch: self.off("osc", ch, pitch))
+        server = ThreadingOSCUDPServer(("127.0.0.1", port or 0), dispatcher)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+
+        def close() -> None:
+            server.shutdown()
+            server.server_close()
+
+        self._closers.append(close)
+        return int(server.server_address[1])
+
+    def listen_midi(self, jack: JackServer, source_port: str, name: str = "audit in") -> None:
+        """Open a JACK MIDI input ``name`` and connect ``source_port`` (a full JACK name) to it."""
+
+        def callback(msg: Any) -> None:
+            if msg.type == "note_on" and msg.velocity > 0:
+                self.on("midi", msg.channel + 1, msg.note)
+            elif msg.type in ("note_on", "note_off"):
+                self.off("midi", msg.channel + 1, msg.note)
+
+        port = JackMidiListener(name, callback)
+        self._closers.append(port.close)
+        jack.connect(source_port, jack.find_port(f":{name}"))
+
+    def close(self) -> None:
+        for close in reversed(self._closers):
+            close()
+        self._closers.clear()
+
+
+@pytest.fixture
+def stuck_note_audit() -> Iterator[StuckNoteAudit]:
+    """A ``StuckNoteAudit``; the test fails if a note is still sounding when it ends."""
+    audit = StuckNoteAudit()
+    try:
+        yield audit
+        audit.assert_clean()
+    finally:
+        audit.close()
