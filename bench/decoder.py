@@ -4,8 +4,8 @@ sample: the whole sequence through the model for every new token), side by side 
 
     python -m bench.decoder [--model default] [--steps 300]
 
-The torch side loads the same weights when the training run is there (``runs/default/best.pt`` or
-``last.pt``, the checkpoint export reads); otherwise it builds the same architecture from
+The torch side loads the same weights when they are there (``models/<name>/weights.npz``, else the
+training run's ``runs/<name>/best.pt`` or ``last.pt``); otherwise it builds the same architecture from
 ``config.json`` with random weights, which gives the same speed. It replays the token sequence the ONNX
 decoder produced (sampling each step too), so both do the work of the very same continuation.
 """
@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from bench.common import REPO, median, model_folder, ms, pct, seed_phrase, table
-from bridge.daemon import load_model
+from bridge.daemon import load_model, sampling_params
 from bridge.engine import Model, PlayConfig, continuation
+from bridge.params import ParamStore
 from bridge.sampling import LogitsProcessor, SamplingParams
 from bridge.tokens import TokenType
 
@@ -98,18 +99,27 @@ def torch_model(folder: Path, name: str) -> tuple[Any, str]:
     from export.model import GPT, GPTConfig
 
     config = json.loads((folder / name / "config.json").read_text())
+    cfg = GPTConfig(vocab_size=config["vocab_size"], context_length=config["context_length"],
+                    n_layer=config["n_layer"], n_head=config["n_head"], n_embd=config["n_embd"], dropout=0.0)
+    npz = folder / name / "weights.npz"
+    if npz.is_file():  # the shipped weights, next to the ONNX file
+        model = GPT(cfg)
+        with np.load(npz, allow_pickle=False) as arrays:
+            state = {k: torch.from_numpy(arrays[k]) for k in arrays.files}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        tied = {"head.weight", "tok_emb.weight"}  # the same tensor: one of the two names is enough
+        if not unexpected and set(missing) <= tied:
+            return model.eval(), f"weights of {npz.relative_to(REPO) if npz.is_relative_to(REPO) else npz}"
     for candidate in ("best.pt", "last.pt", "ckpt.pt"):
         path = REPO / "runs" / name / candidate
         if path.is_file():
             state = torch.load(path, map_location="cpu", weights_only=True)
-            cfg = GPTConfig.from_dict(state["config"])
-            if (cfg.vocab_size, cfg.n_layer, cfg.n_embd) == (config["vocab_size"], config["n_layer"],
-                                                              config["n_embd"]):
-                model = GPT(cfg)
+            run_cfg = GPTConfig.from_dict(state["config"])
+            shape = (run_cfg.vocab_size, run_cfg.n_layer, run_cfg.n_embd)
+            if shape == (config["vocab_size"], config["n_layer"], config["n_embd"]):
+                model = GPT(run_cfg)
                 model.load_state_dict(state["model"])
                 return model.eval(), f"weights of {path.relative_to(REPO)}"
-    cfg = GPTConfig(vocab_size=config["vocab_size"], context_length=config["context_length"],
-                    n_layer=config["n_layer"], n_head=config["n_head"], n_embd=config["n_embd"], dropout=0.0)
     torch.manual_seed(0)
     return GPT(cfg).eval(), "random weights, same architecture (no training run here)"
 
@@ -161,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     per_step, prefill_seed = step_times(bundle, seed_ids, args.steps)
     prefill = prefill_by_length(bundle, scheme.vocab_size, [16, 64, bundle.context_length * 3 // 4])
 
-    params = SamplingParams(temperature=1.0, top_k=0, top_p=0.95)
+    params = sampling_params(ParamStore())  # the daemon's defaults
     recording = Recording(sampler)
     rec_model = Model(model.name, scheme, {"decoder": recording})
     cfg = PlayConfig(length_notes=args.notes, length_beats=0, tempo_bpm=TEMPO, max_tokens=100_000)

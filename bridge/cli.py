@@ -181,8 +181,8 @@ def cmd_continue(args: argparse.Namespace) -> int:
 
     cfg = play_config(store)
     try:
-        seed_out, cont = offline_continuation(model, seed, cfg, sampling_params(store, model))
-    except EngineError as exc:
+        seed_out, cont = offline_continuation(model, seed, cfg, sampling_params(store))
+    except (EngineError, ValueError) as exc:  # unknown sampler, sampling settings the model cannot honour
         raise UserError(str(exc)) from None
     notes = cont if args.only else [*seed_out, *cont]
     try:

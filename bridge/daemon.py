@@ -222,7 +222,7 @@ def play_config(store: ParamStore) -> PlayConfig:
     )
 
 
-def sampling_params(store: ParamStore, model: Model | None = None) -> Any:
+def sampling_params(store: ParamStore) -> Any:
     """The samplers' ``SamplingParams`` from the registry."""
     from bridge.sampling import SamplingParams
 
@@ -301,7 +301,8 @@ class _Inbound:
 class Daemon:
     """The running daemon; a context manager (``with Daemon(...) as d: d.serve_forever()``).
 
-    Injection points for tests: ``model`` (skip loading), ``clock``, ``midi`` (False forces OSC-only).
+    Injection points: ``model`` (an already loaded model: no loading) and ``clock`` (monotonic ns).
+    ``serve.midi`` False runs OSC-only.
     """
 
     def __init__(self, serve: ServeConfig, params: ParamStore | None = None, *, model: Model | None = None,
@@ -746,7 +747,7 @@ class Daemon:
         return play_config(self.params)
 
     def _sampling(self) -> Any:
-        return sampling_params(self.params, self.model)
+        return sampling_params(self.params)
 
     def _tempo(self) -> float | None:
         if self.params["clock_source"] == "midi" and self.midi_clock.present(self.clock()):

@@ -10,6 +10,7 @@ reported through ``on_error``, the notes are released, and the worker carries on
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import queue
@@ -21,28 +22,20 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from bridge.notes import Note
+
 log = logging.getLogger(__name__)
 
 NS_PER_S = 1_000_000_000
 MAX_EARLY_ENDS = 8  # times an end-of-sequence token before the requested length is sampled past
 
 
-class NoteLike(Protocol):
-    """The fields of ``bridge.notes.Note`` the engine reads."""
-
-    pitch: int
-    velocity: int
-    start: float
-    duration: float
-    channel: int
-
-
 class StreamDecoderLike(Protocol):
-    def feed(self, token_id: int) -> list[Any]: ...
+    def feed(self, token_id: int) -> list[Note]: ...
 
 
 class SchemeLike(Protocol):
-    def encode(self, notes: Sequence[Any], tempo_bpm: float) -> list[int]: ...
+    def encode(self, notes: Sequence[Note], tempo_bpm: float) -> list[int]: ...
 
     def stream_decoder(self, prime: Iterable[int] = ()) -> StreamDecoderLike: ...
 
@@ -56,7 +49,7 @@ class SamplerLike(Protocol):
 
 
 class SchedulerLike(Protocol):
-    def schedule(self, note: Any, at_ns: int) -> None: ...
+    def schedule(self, note: Note, at_ns: int) -> None: ...
 
     def all_notes_off(self) -> None: ...
 
@@ -103,14 +96,15 @@ class EngineError(Exception):
 
 def continuation(
     model: Model,
-    seed_notes: Sequence[Any],
+    seed_notes: Sequence[Note],
     cfg: PlayConfig,
     sampling: Any,
     rng: np.random.Generator,
     should_stop: Callable[[], bool] = lambda: False,
     *,
     on_seed_time: bool = False,
-) -> Iterator[Any]:
+    seed_ids: list[int] | None = None,
+) -> Iterator[Note]:
     """Yield continuation notes as the sampler produces their tokens.
 
     Note starts are in beats from the continuation's first note (which starts at 0), or, with
@@ -118,10 +112,12 @@ def continuation(
     ``cfg.length_notes`` notes (when > 0) or once a note would start ``cfg.length_beats`` or more after the
     first (when > 0), or when ``should_stop()`` turns true (checked between tokens). An end-of-sequence
     token before that length is dropped and sampling goes on from the tokens so far (a few times at most).
+    ``seed_ids``: the seed's token ids when already known (they must be ``encode(seed_notes, tempo)``).
     """
     scheme = model.scheme
     sampler = model.sampler(cfg.sampler)
-    seed_ids = scheme.encode(list(seed_notes), cfg.tempo_bpm)
+    if seed_ids is None:
+        seed_ids = scheme.encode(list(seed_notes), cfg.tempo_bpm)
     decoder = scheme.stream_decoder(seed_ids)
     seed_start = min((float(n.start) for n in seed_notes), default=0.0)
     seed_origin = seed_start + float(getattr(decoder, "origin", 0.0))
@@ -173,23 +169,21 @@ def _position(decoder: Any) -> float:
 
 
 def offline_continuation(
-    model: Model, seed_notes: Sequence[Any], cfg: PlayConfig, sampling: Any
-) -> tuple[list[Any], list[Any]]:
+    model: Model, seed_notes: Sequence[Note], cfg: PlayConfig, sampling: Any
+) -> tuple[list[Note], list[Note]]:
     """The seed and its whole continuation, both on the seed's time line."""
     rng = np.random.default_rng(cfg.seed)
     cont = list(continuation(model, seed_notes, cfg, sampling, rng, on_seed_time=True))
     return list(seed_notes), cont
 
 
-def _retime(note: Any, start: float, cfg: PlayConfig) -> Any:
+def _retime(note: Note, start: float, cfg: PlayConfig) -> Note:
     """Copy of ``note`` at ``start`` beats, on the output channel, velocity scaled and clamped to 1-127."""
     velocity = max(1, min(127, round(note.velocity * cfg.velocity_scale)))
     return _replace(note, start=start, velocity=velocity, channel=cfg.channel)
 
 
-def _replace(note: Any, **changes: Any) -> Any:
-    import dataclasses
-
+def _replace(note: Note, **changes: Any) -> Note:
     return dataclasses.replace(note, **changes)
 
 
@@ -204,7 +198,7 @@ def beats_to_ns(beats: float, tempo_bpm: float) -> int:
 class Seed:
     """A finished seed phrase: continue it now. ``end_ns`` is when the phrase ended (perf_counter_ns)."""
 
-    notes: tuple[Any, ...]
+    notes: tuple[Note, ...]
     end_ns: int
     length_beats: float | None = None
 
@@ -234,7 +228,7 @@ class Clear:
 
 @dataclass(frozen=True, slots=True)
 class Prefill:
-    notes: tuple[Any, ...]
+    notes: tuple[Note, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +296,8 @@ class Engine:
         self._seq = itertools.count(1)
         self._preempt_seq = 0  # commands with seq < this are preempted (an int store is atomic)
         self._prefill_seq = 0  # the newest prefill offer
-        self._seed: tuple[Any, ...] = ()
+        self._seed: tuple[Note, ...] = ()
+        self._encoded: tuple[Any, tuple[Note, ...], float, list[int]] | None = None
         self._state = "idle"
         self._thread: threading.Thread | None = None
         self._rng_counter = itertools.count()
@@ -319,7 +314,7 @@ class Engine:
         return self._state
 
     @property
-    def seed_notes(self) -> tuple[Any, ...]:
+    def seed_notes(self) -> tuple[Note, ...]:
         return self._seed
 
     def start(self) -> Engine:
@@ -346,7 +341,7 @@ class Engine:
         self.close()
 
     def seed(
-        self, notes: Sequence[Any], end_ns: int | None = None, length_beats: float | None = None
+        self, notes: Sequence[Note], end_ns: int | None = None, length_beats: float | None = None
     ) -> None:
         """A finished seed phrase: preempt what runs and continue this one."""
         end = self._clock() if end_ns is None else end_ns
@@ -366,7 +361,7 @@ class Engine:
     def swap(self, name: str) -> None:
         self._submit(Swap(name), preempt=True)
 
-    def offer_prefix(self, notes: Sequence[Any]) -> None:
+    def offer_prefix(self, notes: Sequence[Note]) -> None:
         """The phrase so far (offered on each note-off): prefill the KV cache while the performer plays."""
         self._submit(Prefill(tuple(notes)), preempt=False)
 
@@ -436,7 +431,7 @@ class Engine:
             return
         raise EngineError(f"unknown engine command {cmd!r}")
 
-    def _play(self, seq: int, notes: tuple[Any, ...], anchor_ns: int, length_beats: float | None) -> None:
+    def _play(self, seq: int, notes: tuple[Note, ...], anchor_ns: int, length_beats: float | None) -> None:
         """Generate a continuation of ``notes`` and schedule each note as soon as it is decoded."""
         if not notes:
             self._report("/segue/phrase", "empty seed phrase: nothing to continue")
@@ -461,7 +456,8 @@ class Engine:
         self.stats.continuations += 1
         self.stats.last_end_ns = anchor_ns
         first = True
-        for note in continuation(self._model, notes, cfg, sampling, rng, preempted):
+        seed_ids = self._encoded_ids(notes, cfg.tempo_bpm)
+        for note in continuation(self._model, notes, cfg, sampling, rng, preempted, seed_ids=seed_ids):
             at = base_ns + beats_to_ns(note.start, cfg.tempo_bpm)
             if first:
                 # never schedule into the past: a slow first token shifts the whole answer, keeping its rhythm
@@ -476,7 +472,7 @@ class Engine:
         if preempted():
             self.stats.preempted += 1
 
-    def _prefill(self, notes: tuple[Any, ...]) -> None:
+    def _prefill(self, notes: tuple[Note, ...]) -> None:
         if not notes:
             return
         cfg = self._config()
@@ -488,7 +484,16 @@ class Engine:
         if prefill is None:
             return
         tempo = self._tempo() or cfg.tempo_bpm
-        prefill(self._model.scheme.encode(list(notes), tempo))
+        ids = self._model.scheme.encode(list(notes), tempo)
+        self._encoded = (self._model.scheme, notes, tempo, ids)  # the phrase end often brings these notes
+        prefill(ids)
+
+    def _encoded_ids(self, notes: tuple[Note, ...], tempo: float) -> list[int] | None:
+        """The seed's ids when the last prefill offer had exactly these notes (no encoding at phrase end)."""
+        cached = self._encoded
+        if cached is None or cached[0] is not self._model.scheme:
+            return None
+        return list(cached[3]) if cached[1] == notes and cached[2] == tempo else None
 
     def _swap(self, name: str) -> None:
         if self._load_model is None:
@@ -532,6 +537,4 @@ class Engine:
 
 
 def _with(cfg: PlayConfig, **changes: Any) -> PlayConfig:
-    import dataclasses
-
     return dataclasses.replace(cfg, **changes)

@@ -189,10 +189,13 @@ PARAMS: tuple[Param, ...] = (
     Param("top_k_offset", int, 0, "skip the n most likely tokens before top-k (0 = off): surprising choices",
           0, 1000),
     Param("beam_width", int, 4, "beams kept by beam search", 1, 32),
+    Param("beam_lookahead", int, 4, "tokens the best beam may run ahead before its first one is played",
+          1, 64),
     Param("rest_bias", float, 0.0, "creativity: positive means fewer rests and more notes, negative more "
           "space", -10.0, 10.0),
     Param("repetition_penalty", float, 1.0, "divide the odds of recently used pitches by this (1 = off)",
           1.0, 5.0),
+    Param("repetition_window", int, 16, "how many recent pitches the repetition penalty looks at", 0, 256),
     Param("pitch_min", int, 21, "lowest pitch the continuation may play (MIDI note number)", 0, 127),
     Param("pitch_max", int, 108, "highest pitch the continuation may play (MIDI note number)", 0, 127),
     Param("key", str, "C", "tonic of the scale constraint", choices=KEYS),
