@@ -38,6 +38,8 @@ PREFIX = "/segue"
 MAX_PHRASE_NOTES = 512
 INBOX_SIZE = 8192
 SWITCH_INTERVAL_S = 0.0002
+ERROR_RATE_PER_S = 50.0  # /segue/error replies a second once the burst is spent
+ERROR_BURST = 100
 
 
 class DaemonError(Exception):
@@ -46,6 +48,39 @@ class DaemonError(Exception):
 
 class RequestError(Exception):
     """A rejected OSC message; the message goes back as ``/segue/error``."""
+
+
+class ErrorLimiter:
+    """Token bucket for ``/segue/error`` replies: ``burst`` at once, then ``rate`` a second.
+
+    A flood of bad messages must not turn into a flood of replies (nor of log lines); the ones held
+    back are counted, and the next reply that goes out is preceded by one that says how many.
+    Thread-safe (the control thread and the engine worker both report errors)."""
+
+    def __init__(self, rate: float = ERROR_RATE_PER_S, burst: int = ERROR_BURST,
+                 clock: Callable[[], int] = time.perf_counter_ns) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError(f"error rate must be > 0 and burst >= 1, got {rate!r}, {burst!r}")
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._last = clock()
+        self._held = 0  # suppressed since the last reply
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[bool, int]:
+        """(send this one?, how many were held back before it); the count resets when it is sent."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(float(self.burst), self._tokens + (now - self._last) / NS_PER_S * self.rate)
+            self._last = now
+            if self._tokens < 1.0:
+                self._held += 1
+                return False, 0
+            self._tokens -= 1.0
+            held, self._held = self._held, 0
+            return True, held
 
 
 # ---------------------------------------------------------------- the routing table
@@ -226,11 +261,7 @@ def sampling_params(store: ParamStore) -> Any:
     """The samplers' ``SamplingParams`` from the registry."""
     from bridge.sampling import SamplingParams
 
-    values = store.snapshot()
-    # the registry's rest_bias is "creativity": positive = fewer rests, more notes; SamplingParams adds
-    # its rest_bias to the logits of time tokens, so the sign flips here (and only here)
-    values["rest_bias"] = -float(values["rest_bias"])
-    return SamplingParams.from_mapping(values)
+    return SamplingParams.from_mapping(store.snapshot())
 
 
 # ---------------------------------------------------------------- models
@@ -283,7 +314,9 @@ def load_model(name: str, folders: Sequence[Path], threads: int = 1) -> Model:
 def _engine_model(bundle: Any) -> Model:
     from bridge.samplers import DecoderSampler
 
-    samplers: dict[str, Any] = {"decoder": DecoderSampler(bundle)}
+    decoder = DecoderSampler(bundle)
+    decoder.warm_up()
+    samplers: dict[str, Any] = {"decoder": decoder}
     return Model(name=bundle.name, scheme=bundle.scheme, samplers=samplers)
 
 
@@ -322,6 +355,9 @@ class Daemon:
         self.osc_address: tuple[str, int] | None = None
         self._inbox: queue.Queue[Any] = queue.Queue(maxsize=INBOX_SIZE)  # _Inbound, MidiEvent or None
         self.dropped = 0  # inbound messages lost to a full inbox
+        self.rejected = 0  # messages and packets answered with (or held back from) /segue/error
+        self.errors_suppressed = 0  # /segue/error replies held back by the rate limit
+        self.error_limiter = ErrorLimiter(clock=clock)
         self._stop = threading.Event()
         self._control: threading.Thread | None = None
         self._opened: list[Callable[[], None]] = []  # closers, run in reverse
@@ -480,7 +516,17 @@ class Daemon:
             log.exception("reply %s failed", address)
 
     def error(self, address: str, message: str) -> None:
-        """Reply ``/segue/error address message`` and log it."""
+        """Reply ``/segue/error address message`` and log it, rate-limited (see ``ErrorLimiter``)."""
+        self.rejected += 1
+        send, held = self.error_limiter.take()
+        if not send:
+            self.errors_suppressed += 1
+            log.debug("rejected %s: %s (not reported: rate limit)", address, message)
+            return
+        if held:
+            log.warning("%d more rejected messages were not reported (rate limit)", held)
+            self.reply(f"{PREFIX}/error", PREFIX, f"{held} more rejected messages were not reported "
+                       f"(rate limit: {self.error_limiter.rate:g}/s)")
         log.warning("rejected %s: %s", address, message)
         self.reply(f"{PREFIX}/error", address, message)
 

@@ -27,6 +27,7 @@ CONFIG_FORMAT = "segue-decoder"
 CONFIG_VERSION = 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _REQUIRED_CONFIG = ("vocab_size", "n_layer", "n_head", "head_dim", "context_length", "tokenizer", "onnx")
+LOADABLE_SUFFIXES = (".onnx", ".json", ".npz")  # nothing else in a model folder is ever read
 _CUDA = "CUDAExecutionProvider"
 _CPU = "CPUExecutionProvider"
 
@@ -105,6 +106,9 @@ def _checked_files(models_root: Path, name: str, entry: dict) -> dict[str, Path]
         path = (root / rel).resolve()
         if Path(rel).is_absolute() or ".." in Path(rel).parts or path.parent != model_dir:
             raise ModelError(f"model {name!r}: manifest path {rel!r} is not a file of models/{name}/")
+        if Path(rel).suffix.lower() not in LOADABLE_SUFFIXES or path.suffix.lower() not in LOADABLE_SUFFIXES:
+            raise ModelError(f"model {name!r}: manifest file {rel!r} is not ONNX, JSON or npz; segue loads "
+                             f"only {', '.join(LOADABLE_SUFFIXES)} files")
         if not path.is_file():
             raise ModelError(f"model {name!r}: file {rel} is missing")
         actual = sha256_file(path)
@@ -186,6 +190,9 @@ class ModelBundle:
         config = read_json(files[CONFIG], "model config")
         _check_config(name, config)
         onnx_file, tok_file = check_name(config["onnx"]), check_name(config["tokenizer"])
+        if not onnx_file.endswith(".onnx") or not tok_file.endswith(".json"):
+            raise ModelError(f"model {name!r}: config.json must name an .onnx graph and a .json tokenizer, "
+                             f"not {onnx_file!r} and {tok_file!r}")
         for needed in (onnx_file, tok_file):
             if needed not in files:
                 raise ModelError(f"model {name!r}: {needed} is not listed in the manifest")

@@ -4,9 +4,10 @@
 thread. Every datagram becomes ``OscEvent``s on a queue: one per message (bundles are flattened and
 delivered at once, their time tags ignored), or one with ``error`` set for a packet that does not parse,
 is too big, or holds too many messages - the thread never dies on bad input. Binding to anything other
-than loopback needs an allow-list of client addresses (loopback is always allowed); other senders are
-dropped and counted. ``OscReplier`` sends to an explicit reply host and port (Max's [udpreceive] cannot
-share the sender's port); ``OscNoteSink`` is the ``EventSink`` that plays notes out as OSC.
+than loopback needs an allow-list of client addresses (127.0.0.1 and ::1 are always allowed); other
+senders are dropped and counted (``stats.not_allowed``). ``OscReplier`` sends to an explicit reply
+host and port (Max's [udpreceive] cannot share the sender's port); ``OscNoteSink`` is the
+``EventSink`` that plays notes out as OSC.
 
 OSC channels are 1-16 (what performers read on their gear); inside segue they are 0-15.
 """
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pythonosc import osc_packet
+from pythonosc import osc_message
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
@@ -32,6 +33,90 @@ log = logging.getLogger(__name__)
 
 MAX_PACKET_BYTES = 8192
 MAX_MESSAGES_PER_PACKET = 256
+MAX_BUNDLE_DEPTH = 8
+MAX_WARNED_SENDERS = 64  # refused senders named in the log (each once)
+_SELF = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
+ARG_TYPES = frozenset("ifdsbhrmtTFN[]")  # the OSC type tags python-osc reads
+_BUNDLE_HEAD = b"#bundle\x00"
+_INT32 = (-(2 ** 31), 2 ** 31 - 1)
+
+
+class PacketError(ValueError):
+    """A datagram that is not a well-formed OSC packet segue accepts; the message says why."""
+
+
+def _osc_string_end(data: bytes, start: int, what: str) -> tuple[str, int]:
+    """The string at ``start`` and the index after its padding; ``PacketError`` when cut short."""
+    end = data.find(b"\x00", start)
+    if end < 0:
+        raise PacketError(f"{what} is not terminated")
+    padded = start + (end - start) // 4 * 4 + 4
+    if padded > len(data):
+        raise PacketError(f"{what} is not padded to 4 bytes")
+    try:
+        return data[start:end].decode("utf-8"), padded
+    except UnicodeDecodeError:
+        raise PacketError(f"{what} is not UTF-8") from None
+
+
+def split_packet(data: bytes, max_messages: int = MAX_MESSAGES_PER_PACKET,
+                 max_depth: int = MAX_BUNDLE_DEPTH) -> list[bytes]:
+    """The messages of an OSC packet, in order, as raw datagrams (bundles flattened, time tags ignored).
+
+    Checks the structure before any parser sees it: element sizes inside the packet and a multiple of
+    4, at most ``max_depth`` nested bundles and ``max_messages`` messages, type tags from ``ARG_TYPES``
+    with balanced arrays. Raises ``PacketError``."""
+    out: list[bytes] = []
+    _split(data, out, max_depth, 0)  # the packet size bounds the count
+    if not out:
+        raise PacketError("OSC bundle holds no message")
+    if len(out) > max_messages:
+        raise PacketError(f"bundle too large ({len(out)} messages, at most {max_messages})")
+    return out
+
+
+def _split(data: bytes, out: list[bytes], max_depth: int, depth: int) -> None:
+    if data.startswith(b"/"):
+        _check_message(data)
+        out.append(data)
+        return
+    if not data.startswith(_BUNDLE_HEAD):
+        raise PacketError("neither an OSC message (starts with '/') nor a bundle ('#bundle')")
+    if depth >= max_depth:
+        raise PacketError(f"bundles nested deeper than {max_depth}")
+    index = len(_BUNDLE_HEAD) + 8  # the time tag
+    if len(data) < index:
+        raise PacketError("bundle time tag is cut short")
+    while index < len(data):
+        if index + 4 > len(data):
+            raise PacketError("bundle element size is cut short")
+        size = int.from_bytes(data[index:index + 4], "big", signed=True)
+        index += 4
+        if size <= 0 or size % 4 or index + size > len(data):
+            raise PacketError(f"bundle holds no message that can be read (element size {size} is not a "
+                              "positive multiple of 4 within the packet)")
+        _split(data[index:index + size], out, max_depth, depth + 1)
+        index += size
+
+
+def _check_message(data: bytes) -> None:
+    _, index = _osc_string_end(data, 0, "address")
+    if index >= len(data):
+        return  # no type tag: no arguments
+    tags, _ = _osc_string_end(data, index, "type tag string")
+    if not tags.startswith(","):
+        raise PacketError("type tag string does not start with ','")
+    unknown = sorted(set(tags[1:]) - ARG_TYPES)
+    if unknown:
+        supported = "".join(sorted(ARG_TYPES))
+        raise PacketError(f"unsupported OSC type tag {unknown[0]!r} (supported: {supported})")
+    depth = 0
+    for tag in tags[1:]:
+        depth += (tag == "[") - (tag == "]")
+        if depth < 0 or depth > 4:
+            raise PacketError("unbalanced or too deeply nested arrays in the type tags")
+    if depth:
+        raise PacketError("an array in the type tags is not closed")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -130,6 +215,7 @@ class OscServer:
                              f"of client addresses (e.g. --osc-allow 192.168.1.20), or bind 127.0.0.1")
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._warned: set[str] = set()  # refused senders already logged
 
     @property
     def port(self) -> int:
@@ -173,19 +259,32 @@ class OscServer:
 
     # -- receiving thread
     def allows(self, ip: str) -> bool:
-        """True when packets from ``ip`` are accepted (loopback, or in the allow-list)."""
+        """True when packets from ``ip`` are accepted.
+
+        Without an allow-list (a loopback bind) any loopback sender; with one, the listed addresses and
+        this machine's own 127.0.0.1 and ::1 (other 127.x addresses are other local services)."""
         try:
             addr = ipaddress.ip_address(ip)
         except ValueError:
             return False
-        return addr.is_loopback or any(addr in net for net in self._allow)
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            addr = addr.ipv4_mapped
+        if any(addr in net for net in self._allow):
+            return True
+        if self._allow:
+            return addr in _SELF
+        return addr.is_loopback
 
     def _allowed(self, client_address: Any) -> bool:
         ip = _client_ip(client_address)
         if self.allows(ip):
             return True
         self.stats.not_allowed += 1
-        log.debug("OSC packet from %s dropped: not in the allow-list", ip)
+        if len(self._warned) < MAX_WARNED_SENDERS and ip not in self._warned:
+            self._warned.add(ip)  # once per sender: a flood must not flood the log
+            log.warning("OSC packets from %s are dropped: not in the allow-list (--osc-allow)", ip)
+        else:
+            log.debug("OSC packet from %s dropped: not in the allow-list", ip)
         return False
 
     def _put(self, event: OscEvent) -> None:
@@ -208,23 +307,16 @@ class OscServer:
                 self._error(f"packet too large (over {self.max_bytes} bytes)", client, t_ns)
                 return
             try:
-                packet = osc_packet.OscPacket(data)
-                messages = packet.messages
-            except osc_packet.ParseError as exc:
+                # segue checks the structure itself first: python-osc's bundle parser loops forever on a
+                # negative element size and logs a warning per unknown type tag (a log flood)
+                messages = [osc_message.OscMessage(part) for part in split_packet(data, self.max_messages)]
+            except PacketError as exc:
                 self._error(f"malformed OSC packet: {exc}", client, t_ns)
                 return
-            except Exception as exc:  # python-osc can raise other errors on hostile input
+            except Exception as exc:  # python-osc's own parse errors (arguments cut short, ...)
                 self._error(f"malformed OSC packet: {type(exc).__name__}: {exc}", client, t_ns)
                 return
-            if not messages:
-                self._error("OSC bundle holds no message it could read", client, t_ns)
-                return
-            if len(messages) > self.max_messages:
-                self._error(f"bundle too large ({len(messages)} messages, at most {self.max_messages})",
-                            client, t_ns)
-                return
-            for timed in messages:
-                msg = timed.message
+            for msg in messages:
                 self.stats.messages += 1
                 self._put(OscEvent(str(msg.address), tuple(msg.params), client, t_ns))
         except Exception:  # the receiving thread must survive anything
@@ -250,7 +342,9 @@ class OscReplier:
         try:
             builder = OscMessageBuilder(address=address)
             for arg in args:
-                builder.add_arg(arg)
+                # an int that does not fit OSC's int32 goes as int64 ('h'), e.g. an echoed ping token
+                wide = type(arg) is int and not _INT32[0] <= arg <= _INT32[1]
+                builder.add_arg(arg, OscMessageBuilder.ARG_TYPE_INT64 if wide else None)
             dgram = builder.build().dgram
         except Exception as exc:
             self.failed += 1

@@ -31,7 +31,7 @@ class SamplingParams:
     top_k: int = 0  # 0 = off
     top_p: float = 1.0  # 1 = off
     top_k_offset: int = 0  # skip the k most likely tokens ("surprise")
-    rest_bias: float = 0.0  # added to the logit per rest/time shift a token holds; < 0 = more notes
+    rest_bias: float = 0.0  # "creativity": subtracted from the logit per rest/time shift a token holds; > 0 = more notes
     repetition_penalty: float = 1.0  # 1 = off; > 1 discourages recently played pitches
     repetition_window: int = 16  # recent pitches the penalty looks at
     beam_width: int = 4
@@ -167,7 +167,7 @@ class LogitsProcessor:
         self._constraint = scheme.pitch_range_mask(params.pitch_min, params.pitch_max) & scheme.scale_mask(
             params.key, params.scale
         )
-        self._bias = (params.rest_bias * scheme.n_time).astype(np.float64) if params.rest_bias else None
+        self._bias = (-params.rest_bias * scheme.n_time).astype(np.float64) if params.rest_bias else None
         self._eos_only = np.zeros(scheme.vocab_size, dtype=bool)
         self._eos_only[scheme.eos_id] = True
         self._state_masks: dict[int, np.ndarray] = {}

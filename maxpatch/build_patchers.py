@@ -134,7 +134,8 @@ class Patcher:
             raise ValueError(f"{dst} has no inlet {inlet}")
         self.lines.append({"patchline": {"destination": [dst, inlet], "source": [src, outlet]}})
 
-    def present(self, box_id: str, x: float, y: float, w: float | None = None, h: float | None = None) -> None:
+    def present(self, box_id: str, x: float, y: float, w: float | None = None,
+                h: float | None = None) -> None:
         """Show the box in presentation mode (the Max for Live device view)."""
         box = self._by_id[box_id]
         rect = box["patching_rect"]
@@ -312,8 +313,10 @@ def build_main() -> Patcher:
     p.wire(notes, 2, noteout, 2)
     p.wire(flush, 0, noteout, 0)
     p.wire(flush, 1, noteout, 1)
-    out_notes = p.ui("outlet", 480, 690, 30.0, 30.0, comment="continuation note-on/off: pitch velocity channel")
-    out_other = p.ui("outlet", 560, 690, 30.0, 30.0, comment="other replies: note, status, error, value, pong")
+    out_notes = p.ui("outlet", 480, 690, 30.0, 30.0,
+                     comment="continuation note-on/off: pitch velocity channel")
+    out_other = p.ui("outlet", 560, 690, 30.0, 30.0,
+                     comment="other replies: note, status, error, value, pong")
     p.wire(route, 0, out_notes)
     p.wire(route, 1, out_notes)
     p.wire(route, len(REPLIES), out_other)
@@ -438,7 +441,8 @@ def build_help() -> Patcher:
     p.comment("segue: a real-time continuation engine. Play a phrase, hear it continued.", 20, 10, 700.0,
               fontsize=18.0)
     steps = [
-        "1. The daemon starts with this patch (node.script runs `segue serve --port 9000 --reply-port 9001`).",
+        "1. The daemon starts with this patch (node.script runs "
+        "`segue serve --port 9000 --reply-port 9001`).",
         "   Without Node for Max: run that command in a terminal first.",
         "2. Send a phrase (click the first message), or play notes into [segue]'s MIDI input.",
         "3. The continuation plays through [noteout] inside [segue] and comes out of the left outlet.",

@@ -120,7 +120,7 @@ def test_long_seeds_are_windowed_on_aligned_starts(bundle):
         assert CTX // 2 <= len(sampler.window(list(range(n)))) <= CTX - CTX // 4
 
 
-CONSTRAINED = {"pitch_min": 55, "pitch_max": 79, "key": "D", "scale": "dorian", "rest_bias": -1.0}
+CONSTRAINED = {"pitch_min": 55, "pitch_max": 79, "key": "D", "scale": "dorian", "rest_bias": 1.0}
 
 
 @pytest.mark.parametrize(

@@ -101,9 +101,10 @@ def scheme(tmp_path_factory) -> TokenScheme:
 
 
 def test_rest_bias_moves_each_time_token_by_the_bias(scheme):
+    """Creativity 2 lowers each time token's logit by 2 per rest/time shift it holds: more notes."""
     logits = np.zeros(scheme.vocab_size)
     plain = LogitsProcessor(scheme, SamplingParams()).scores(logits, TokenType.DURATION)
-    biased = LogitsProcessor(scheme, SamplingParams(rest_bias=-2.0)).scores(logits, TokenType.DURATION)
+    biased = LogitsProcessor(scheme, SamplingParams(rest_bias=2.0)).scores(logits, TokenType.DURATION)
     allowed = np.isfinite(plain)
     np.testing.assert_allclose(biased[allowed] - plain[allowed], -2.0 * scheme.n_time[allowed])
     assert (scheme.n_time[allowed] > 0).any() and (scheme.n_time[allowed] == 0).any()

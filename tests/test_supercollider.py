@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,8 @@ def start_daemon(port: int, reply_port: int) -> subprocess.Popen[str]:
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     seen: list[str] = []
-    deadline = time.monotonic() + 30
+    started = time.monotonic()
+    deadline = started + 90  # generous: the model loads on a shared, busy CPU
     while time.monotonic() < deadline:
         if sel.select(timeout=0.5):
             line = proc.stdout.readline()
@@ -41,9 +43,14 @@ def start_daemon(port: int, reply_port: int) -> subprocess.Popen[str]:
                 break
             seen.append(line)
             if "OSC in" in line:
+                # keep draining the log so the daemon never blocks on a full pipe
+                threading.Thread(target=proc.stdout.read, daemon=True).start()
                 return proc
+    code = proc.poll()
     proc.kill()
-    raise AssertionError("the daemon did not start:\n" + "".join(seen))
+    proc.wait()
+    raise AssertionError(f"the daemon did not start in {time.monotonic() - started:.0f} s "
+                         f"(exit code {code}):\n" + "".join(seen))
 
 
 def stop_daemon(proc: subprocess.Popen[str]) -> None:
@@ -78,8 +85,8 @@ def run_sclang(script: Path, tmp_path: Path, env_extra: dict[str, str], timeout:
     home.mkdir()
     conf = tmp_path / "sclang_conf.yaml"
     conf.write_text(f"includePaths:\n    - {SC_DIR}\nexcludePaths:\n    []\npostInlineWarnings: false\n")
-    env = {**os.environ, "HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1",
-           "XDG_RUNTIME_DIR": str(tmp_path), **env_extra}
+    env = {**os.environ, "HOME": str(home), "QT_QPA_PLATFORM": "offscreen",
+           "QTWEBENGINE_DISABLE_SANDBOX": "1", "XDG_RUNTIME_DIR": str(tmp_path), **env_extra}
     proc = subprocess.run([sclang(), "-l", str(conf), str(script)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=timeout)
     out = proc.stdout + proc.stderr

@@ -82,6 +82,15 @@ class DecoderSampler:
             raise SamplerError(f"decoder step failed: {exc}") from exc
         return out[0], out[1:]
 
+    def warm_up(self) -> None:
+        """Run a few prefills and steps once, so the first phrase does not pay onnxruntime's first-run costs."""
+        bos = self.scheme.bos_id
+        for length in (1, 16, 64):
+            logits, past = self._run(np.full((1, min(length, self._ctx - 8)), bos, dtype=np.int64),
+                                     self._empty_past(1))
+            for _ in range(4):
+                logits, past = self._run(np.array([[bos]], dtype=np.int64), past)
+
     def _empty_past(self, batch: int) -> list[np.ndarray]:
         shape = (batch, self.bundle.n_head, 0, self.bundle.head_dim)
         return [np.zeros(shape, dtype=np.float32) for _ in self._past_names]

@@ -3,7 +3,8 @@
 // Messages: "start [port] [reply_port]" runs `segue serve --port P --reply-port R`;
 // "stop" ends it (SIGTERM: the daemon sends every note-off, then exits); "command PATH..." sets the
 // program to run (default "segue"; e.g. "command /Users/me/venv/bin/segue", or
-// "command python -m bridge"). The daemon is also stopped when the patch closes or Max quits.
+// "command python -m bridge"); "options FLAGS..." adds flags after the ports (e.g. "options --no-midi",
+// "options --model mymodel"). The daemon is also stopped when the patch closes or Max quits.
 // Outlet: "running pid", "exited code", or "error message"; the daemon's console lines go to the Max
 // console.
 
@@ -11,6 +12,7 @@ const { spawn } = require("child_process");
 const maxApi = require("max-api");
 
 let command = ["segue"];
+let options = [];
 let child = null;
 
 function stop() {
@@ -24,7 +26,8 @@ function start(port = 9000, replyPort = 9001) {
     maxApi.outlet("running", child.pid);
     return;
   }
-  const args = [...command.slice(1), "serve", "--port", String(port), "--reply-port", String(replyPort)];
+  const args = [...command.slice(1), "serve", "--port", String(port), "--reply-port", String(replyPort),
+    ...options];
   const proc = spawn(command[0], args, { stdio: ["ignore", "pipe", "pipe"] });
   child = proc;
   proc.on("error", (err) => {
@@ -51,6 +54,9 @@ function start(port = 9000, replyPort = 9001) {
 
 maxApi.addHandler("start", (port, replyPort) => start(port || 9000, replyPort || 9001));
 maxApi.addHandler("stop", stop);
+maxApi.addHandler("options", (...words) => {
+  options = words.map(String);
+});
 maxApi.addHandler("command", (...words) => {
   if (words.length > 0) {
     command = words.map(String);

@@ -1,0 +1,414 @@
+"""Learned styles: a weighted token-transition graph and node embeddings, loaded safely and built live.
+
+A style folder ``models/styles/<name>/`` holds ``graph.npz`` (the directed, window-weighted transition
+counts), ``embeddings.npz`` (one vector per token id, from the graph network), optionally ``gcn.npz``
+(the graph network's weights, so a graph learned at run time gets embeddings without torch) and
+``style.json`` (the card: sources, settings, link-prediction AUC). Every file is listed with its sha256
+in the ``styles`` section of ``models/manifest.json`` and checked before it is read; npz files are read
+without unpickling. The numeric core (counting transitions, the normalised adjacency and the graph
+network's forward pass) lives here because the runtime builds graphs live; ``export/`` trains on it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bridge.model import MANIFEST, ModelError, check_name, load_npz, read_json, sha256_file
+
+log = logging.getLogger(__name__)
+
+STYLE_FORMAT = "segue-style"
+STYLE_VERSION = 1
+STYLES_DIR = "styles"
+GRAPH_FILE = "graph.npz"
+EMBEDDINGS_FILE = "embeddings.npz"
+GCN_FILE = "gcn.npz"
+CARD_FILE = "style.json"
+DEFAULT_WINDOW = 4
+DEFAULT_DECAY = 0.5
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+class StyleError(ModelError):
+    """A style that cannot be loaded or learned (missing, corrupt or mismatched files, bad input)."""
+
+
+# ---------------------------------------------------------------- the graph
+
+
+@dataclass(frozen=True)
+class StyleGraph:
+    """Directed token transitions of a style, weighted by distance within a window.
+
+    ``weights[i, j]`` (sparse: ``src``, ``dst``, ``weight``) sums ``decay ** (d - 1)`` over every time
+    token ``j`` follows token ``i`` at distance ``d <= window`` inside one piece; ``next_weight`` holds the
+    same edges' counts at distance 1 only (0 where the pair never touched). ``counts`` is how often
+    each token occurs.
+    """
+
+    vocab_size: int
+    src: np.ndarray  # int32 [E]
+    dst: np.ndarray  # int32 [E]
+    weight: np.ndarray  # float32 [E]
+    next_weight: np.ndarray  # float32 [E]
+    counts: np.ndarray  # float32 [V]
+    window: int = DEFAULT_WINDOW
+    decay: float = DEFAULT_DECAY
+    _dense: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.src.shape[0])
+
+    def dense(self) -> np.ndarray:
+        """``[V, V]`` window weights (float32, read-only, cached)."""
+        out = self._dense.get("w")
+        if out is None:
+            out = np.zeros((self.vocab_size, self.vocab_size), dtype=np.float32)
+            out[self.src, self.dst] = self.weight
+            out.flags.writeable = False
+            self._dense["w"] = out
+        return out
+
+    def transition(self) -> np.ndarray:
+        """``[V, V]`` row-normalised window weights: the graph's next-token distribution per token.
+
+        Rows of tokens the style never left are all zero.
+        """
+        out = self._dense.get("p")
+        if out is None:
+            w = self.dense()
+            total = w.sum(axis=1, keepdims=True)
+            out = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+            out.flags.writeable = False
+            self._dense["p"] = out
+        return out
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays for ``graph.npz`` (no objects, so it loads without pickles)."""
+        return {
+            "vocab_size": np.array(self.vocab_size, dtype=np.int64),
+            "src": self.src, "dst": self.dst, "weight": self.weight, "next_weight": self.next_weight,
+            "counts": self.counts,
+            "window": np.array(self.window, dtype=np.int64),
+            "decay": np.array(self.decay, dtype=np.float64),
+        }
+
+    @classmethod
+    def from_arrays(cls, data: dict[str, np.ndarray]) -> StyleGraph:
+        """Inverse of :meth:`to_arrays`, shape- and range-checked."""
+        need = ("vocab_size", "src", "dst", "weight", "next_weight", "counts", "window", "decay")
+        missing = [k for k in need if k not in data]
+        if missing:
+            raise StyleError(f"style graph lacks arrays {', '.join(missing)}")
+        vocab = int(data["vocab_size"])
+        src = np.asarray(data["src"], dtype=np.int32)
+        dst = np.asarray(data["dst"], dtype=np.int32)
+        weight = np.asarray(data["weight"], dtype=np.float32)
+        nxt = np.asarray(data["next_weight"], dtype=np.float32)
+        counts = np.asarray(data["counts"], dtype=np.float32)
+        n = src.shape[0]
+        if vocab < 1 or src.ndim != 1 or dst.shape != (n,) or weight.shape != (n,) or nxt.shape != (n,):
+            raise StyleError("style graph arrays have inconsistent shapes")
+        if counts.shape != (vocab,):
+            raise StyleError(f"style graph counts have shape {counts.shape}, expected ({vocab},)")
+        if n and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= vocab):
+            raise StyleError("style graph edges point outside the vocabulary")
+        if not (np.all(np.isfinite(weight)) and np.all(weight >= 0) and np.all(nxt >= 0)):
+            raise StyleError("style graph weights must be finite and non-negative")
+        return cls(vocab, src, dst, weight, nxt, counts, int(data["window"]), float(data["decay"]))
+
+
+def count_transitions(
+    sequences: Iterable[Sequence[int]],
+    vocab_size: int,
+    window: int = DEFAULT_WINDOW,
+    decay: float = DEFAULT_DECAY,
+    skip: Iterable[int] = (),
+) -> StyleGraph:
+    """The style graph of token sequences (one per piece; edges never cross pieces).
+
+    Ids in ``skip`` (PAD, BOS, EOS, ...) are dropped first. Raises :class:`StyleError` on ids outside
+    the vocabulary or a bad window/decay.
+    """
+    if window < 1:
+        raise StyleError(f"window {window} must be >= 1")
+    if not 0 < decay <= 1:
+        raise StyleError(f"decay {decay} must be in (0, 1]")
+    skip_ids = np.array(sorted(set(int(s) for s in skip)), dtype=np.int64)
+    parts, piece = [], []
+    for k, seq in enumerate(sequences):
+        arr = np.asarray(seq, dtype=np.int64).ravel()
+        if arr.size and (arr.min() < 0 or arr.max() >= vocab_size):
+            raise StyleError(f"sequence {k} has token ids outside the vocabulary (0..{vocab_size - 1})")
+        if skip_ids.size:
+            arr = arr[~np.isin(arr, skip_ids)]
+        parts.append(arr)
+        piece.append(np.full(arr.shape, k, dtype=np.int64))
+    flat = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    owner = np.concatenate(piece) if piece else np.zeros(0, np.int64)
+    size = vocab_size * vocab_size
+    total = np.zeros(size, dtype=np.float64)
+    first = np.zeros(size, dtype=np.float64)
+    for d in range(1, window + 1):
+        if flat.size <= d:
+            break
+        same = owner[:-d] == owner[d:]
+        index = flat[:-d][same] * vocab_size + flat[d:][same]
+        hits = np.bincount(index, minlength=size).astype(np.float64)
+        total += hits * decay ** (d - 1)
+        if d == 1:
+            first = hits
+    edges = np.flatnonzero(total)
+    counts = np.bincount(flat, minlength=vocab_size).astype(np.float32)
+    return StyleGraph(
+        vocab_size=vocab_size,
+        src=(edges // vocab_size).astype(np.int32),
+        dst=(edges % vocab_size).astype(np.int32),
+        weight=total[edges].astype(np.float32),
+        next_weight=first[edges].astype(np.float32),
+        counts=counts,
+        window=window,
+        decay=float(decay),
+    )
+
+
+def normalized_adjacency(weights: np.ndarray) -> np.ndarray:
+    """GCN propagation matrix ``D^-1/2 (S + I) D^-1/2`` of a weighted directed graph (float32 ``[V, V]``).
+
+    ``S`` is the symmetrised weight matrix scaled so its largest entry is 1, so a node's own features
+    keep a say against heavily counted neighbours.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    sym = w + w.T
+    top = sym.max() if sym.size else 0.0
+    if top > 0:
+        sym = sym / top
+    sym = np.log1p(sym * 1e3) / np.log1p(1e3)  # compress the heavy-tailed counts
+    sym[np.diag_indices_from(sym)] += 1.0
+    degree = sym.sum(axis=1)
+    inv = 1.0 / np.sqrt(degree)
+    return (sym * inv[:, None] * inv[None, :]).astype(np.float32)
+
+
+def scale_features(features: np.ndarray) -> np.ndarray:
+    """Node features divided by their overall standard deviation (the decoder's embeddings may be tiny)."""
+    x = np.asarray(features, dtype=np.float32)
+    return (x / (float(x.std()) + 1e-8)).astype(np.float32)
+
+
+def gcn_forward(adjacency: np.ndarray, features: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
+    """Two-layer GCN in numpy: ``A relu(A X W1 + b1) W2 + b2`` (the same maths as the torch model)."""
+    hidden = np.maximum(adjacency @ (features @ weights["w1"]) + weights["b1"], 0.0)
+    return (adjacency @ (hidden @ weights["w2"]) + weights["b2"]).astype(np.float32)
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norm, out=np.zeros_like(x, dtype=np.float32), where=norm > 0).astype(np.float32)
+
+
+# ---------------------------------------------------------------- a loaded style
+
+
+@dataclass
+class Style:
+    """One style as the samplers see it."""
+
+    name: str
+    graph: StyleGraph
+    embeddings: np.ndarray  # float32 [V, d], unit rows
+    card: dict = field(default_factory=dict)
+    gcn: dict[str, np.ndarray] | None = None
+
+    @property
+    def vocab_size(self) -> int:
+        return self.graph.vocab_size
+
+    def check_vocab(self, vocab_size: int) -> None:
+        """Raise :class:`StyleError` when the style was learned on another vocabulary."""
+        if self.vocab_size != vocab_size:
+            raise StyleError(
+                f"style {self.name!r} has {self.vocab_size} tokens but the model has {vocab_size}: "
+                "learn it again with this model's tokenizer"
+            )
+
+    @classmethod
+    def load(cls, models_root: Path | str, name: str) -> Style:
+        """Load ``models/styles/<name>/`` after checking each file against the manifest's sha256."""
+        models_root = Path(models_root)
+        files = _checked_style_files(models_root, name)
+        for needed in (GRAPH_FILE, EMBEDDINGS_FILE, CARD_FILE):
+            if needed not in files:
+                raise StyleError(f"style {name!r}: {needed} is not listed in the manifest")
+        card = read_json(files[CARD_FILE], "style card")
+        if card.get("format") != STYLE_FORMAT or card.get("version") != STYLE_VERSION:
+            raise StyleError(f"style {name!r}: style.json is not a {STYLE_FORMAT} v{STYLE_VERSION} card")
+        graph = StyleGraph.from_arrays(load_npz(files[GRAPH_FILE]))
+        emb = load_npz(files[EMBEDDINGS_FILE]).get("embeddings")
+        if emb is None or emb.ndim != 2 or emb.shape[0] != graph.vocab_size or not np.all(np.isfinite(emb)):
+            raise StyleError(f"style {name!r}: embeddings.npz must hold finite 'embeddings' [vocab, dim]")
+        gcn = None
+        if GCN_FILE in files:
+            gcn = load_npz(files[GCN_FILE])
+            if not {"w1", "b1", "w2", "b2"} <= set(gcn):
+                raise StyleError(f"style {name!r}: gcn.npz lacks w1, b1, w2, b2")
+        log.info("style %s: %d tokens, %d edges, embeddings %d-d", name, graph.vocab_size, graph.n_edges,
+                 emb.shape[1])
+        return cls(name, graph, unit_rows(emb.astype(np.float32)), card, gcn)
+
+    def save(self, folder: Path) -> list[str]:
+        """Write the style's files into ``folder``; returns their names (card last)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(folder / GRAPH_FILE, **self.graph.to_arrays())
+        np.savez_compressed(folder / EMBEDDINGS_FILE, embeddings=self.embeddings.astype(np.float16))
+        names = [GRAPH_FILE, EMBEDDINGS_FILE]
+        if self.gcn is not None:
+            np.savez_compressed(folder / GCN_FILE, **{k: np.asarray(v) for k, v in self.gcn.items()})
+            names.append(GCN_FILE)
+        card = {"format": STYLE_FORMAT, "version": STYLE_VERSION, "name": self.name, **self.card}
+        card["format"], card["version"] = STYLE_FORMAT, STYLE_VERSION
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+        names.append(CARD_FILE)
+        return names
+
+
+def _checked_style_files(models_root: Path, name: str) -> dict[str, Path]:
+    check_name(name)
+    manifest = read_json(models_root / MANIFEST, "model manifest")
+    styles = manifest.get("styles")
+    if not isinstance(styles, dict) or not isinstance(styles.get(name), dict):
+        known = ", ".join(sorted(styles)) if isinstance(styles, dict) else "none"
+        raise StyleError(f"style {name!r} is not in {models_root / MANIFEST} (known styles: {known or 'none'})")
+    items = styles[name].get("files")
+    if not isinstance(items, list) or not items:
+        raise StyleError(f"style {name!r} lists no files in the manifest")
+    root = models_root.resolve()
+    style_dir = (root / STYLES_DIR / name).resolve()
+    out: dict[str, Path] = {}
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str) or "sha256" not in item:
+            raise StyleError(f"style {name!r}: manifest file entries need 'path' and 'sha256'")
+        rel = item["path"]
+        path = (root / rel).resolve()
+        if Path(rel).is_absolute() or ".." in Path(rel).parts or path.parent != style_dir:
+            raise StyleError(f"style {name!r}: manifest path {rel!r} is not a file of {STYLES_DIR}/{name}/")
+        if not path.is_file():
+            raise StyleError(f"style {name!r}: file {rel} is missing")
+        actual = sha256_file(path)
+        if actual != str(item["sha256"]).lower():
+            raise StyleError(f"style {name!r}: file {rel} is corrupt or was changed (sha256 {actual[:12]}...)")
+        out[path.name] = path
+    return out
+
+
+def available_styles(models_root: Path | str) -> list[str]:
+    """Style names listed in a models folder's manifest."""
+    try:
+        styles = read_json(Path(models_root) / MANIFEST, "model manifest").get("styles")
+    except ModelError:
+        return []
+    return sorted(styles) if isinstance(styles, dict) else []
+
+
+def register_style(models_root: Path, name: str, files: Sequence[str], **info: object) -> dict:
+    """Add or replace style ``name`` in the manifest's ``styles`` section (the models are untouched)."""
+    check_name(name)
+    path = models_root / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {
+        "version": 1, "default": "default", "models": {}}
+    entry = dict(manifest.get("styles", {}).get(name, {}))
+    entry["files"] = [
+        {"path": f"{STYLES_DIR}/{name}/{f}", "sha256": sha256_file(models_root / STYLES_DIR / name / f),
+         "bytes": (models_root / STYLES_DIR / name / f).stat().st_size}
+        for f in files
+    ]
+    entry.update(info)
+    manifest.setdefault("styles", {})[name] = entry
+    path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return entry
+
+
+# ---------------------------------------------------------------- learning at run time (no torch)
+
+
+def token_embeddings(models_root: Path | str, model: str) -> np.ndarray | None:
+    """The decoder's token embedding table from ``models/<model>/weights.npz`` when the manifest lists it."""
+    models_root = Path(models_root)
+    try:
+        manifest = read_json(models_root / MANIFEST, "model manifest")
+        entry = manifest.get("models", {}).get(check_name(model), {})
+        for item in entry.get("files", []):
+            rel = str(item.get("path", ""))
+            if rel == f"{model}/weights.npz":
+                path = models_root / rel
+                if not path.is_file() or sha256_file(path) != str(item.get("sha256", "")).lower():
+                    raise StyleError(f"model {model!r}: weights.npz is missing or changed")
+                with np.load(path, allow_pickle=False) as data:
+                    return np.asarray(data["tok_emb.weight"], dtype=np.float32)
+    except (ModelError, KeyError, OSError, ValueError) as exc:
+        log.warning("no token embeddings for model %s: %s", model, exc)
+    return None
+
+
+def encode_midi_file(scheme: object, path: Path) -> list[int]:
+    """Token ids of a MIDI file, all non-drum tracks merged into one, as the model was trained."""
+    from miditok.utils import merge_tracks
+    from symusic import Score
+
+    score = Score(str(path))
+    score.tracks = [t for t in score.tracks if not t.is_drum and len(t.notes) > 0]
+    if len(score.tracks) > 1:
+        score.tracks = [merge_tracks(score, effects=False)]
+    for track in score.tracks:
+        track.program = 0
+    seq = scheme.tokenizer.encode(score)
+    if isinstance(seq, list):
+        seq = seq[0] if seq else None
+    return [] if seq is None else [int(i) for i in seq.ids]
+
+
+def midi_files(folder: Path | str) -> list[Path]:
+    """MIDI files under ``folder`` (recursive, sorted); :class:`StyleError` when there are none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise StyleError(f"style folder {folder} is not a directory")
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and p.is_file())
+    if not files:
+        raise StyleError(f"style folder {folder} holds no .mid/.midi files")
+    return files
+
+
+def style_from_sequences(
+    name: str,
+    sequences: Sequence[Sequence[int]],
+    vocab_size: int,
+    skip: Iterable[int],
+    base_embeddings: np.ndarray | None,
+    gcn: dict[str, np.ndarray] | None = None,
+    card: dict | None = None,
+) -> Style:
+    """A style learned without torch: the graph, and node embeddings from the decoder's token embeddings
+    passed through ``gcn`` (weights of an earlier trained style) over the new graph when given.
+
+    Without token embeddings, a spectral embedding of the graph stands in.
+    """
+    graph = count_transitions(sequences, vocab_size, skip=skip)
+    if graph.n_edges == 0:
+        raise StyleError("nothing to learn: the phrases hold fewer than two tokens")
+    adjacency = normalized_adjacency(graph.dense())
+    if base_embeddings is not None and base_embeddings.shape[0] == vocab_size:
+        emb = base_embeddings
+        if gcn is not None and gcn["w1"].shape[0] == base_embeddings.shape[1]:
+            emb = gcn_forward(adjacency, scale_features(base_embeddings), gcn)
+    else:
+        emb = adjacency @ np.random.default_rng(0).standard_normal((vocab_size, 32)).astype(np.float32)
+    info = {"learned": "live (numpy)", "gcn": gcn is not None, **(card or {})}
+    return Style(name, graph, unit_rows(np.asarray(emb, dtype=np.float32)), info, gcn)
