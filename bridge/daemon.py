@@ -493,7 +493,8 @@ class Daemon:
         from bridge.midi_io import MidiPorts, MidiUnavailable
 
         ports = MidiPorts(api=self.serve.midi_api or "auto", connect_in=self.serve.midi_in or None,
-                          connect_out=self.serve.midi_out or None, events=self._inbox)
+                          connect_out=self.serve.midi_out or None, events=self._inbox,
+                          on_lost=self._midi_lost)
         try:
             ports.open()
         except MidiUnavailable as exc:
@@ -505,6 +506,14 @@ class Daemon:
         self._opened.append(ports.close)
         self.midi_status = ports.describe()
         return ports
+
+    def _midi_lost(self, reason: str) -> None:
+        """The JACK server went away (MIDI input thread): say so; OSC in and out go on."""
+        self.midi_status = "lost: the JACK server stopped; OSC goes on, restart segue to get MIDI back"
+        message = ("the JACK server stopped" + (f" ({reason})" if reason else "")
+                   + ": MIDI in and out are gone, OSC in and out go on; restart segue once JACK runs again")
+        log.error("%s", message)
+        self.reply(f"{PREFIX}/error", f"{PREFIX}/midi", message)
 
     def reply(self, address: str, *args: Any) -> None:
         """Send one OSC message to the reply address (never raises)."""

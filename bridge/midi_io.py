@@ -16,12 +16,14 @@ name, so the output shows as ``segue-01:segue out`` (``jack_lsp`` lists them).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import queue
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,13 +171,17 @@ class MidiDecoder:
         self.errors = 0  # bytes or messages that made no sense
         self._running = 0  # running status byte (channel messages)
         self._sysex: list[int] | None = None
+        self._partial: list[int] = []  # stream mode: a message cut by the end of the last chunk
+        self._need = 0
 
     def decode(self, data: Iterable[int]) -> list[mido.Message]:
         """Messages completed by ``data`` (one rtmidi event usually holds exactly one)."""
         out: list[mido.Message] = []
         current: list[int] = []
         need = 0
-        if not self.stream:
+        if self.stream:  # a message may go on from the last chunk
+            current, need = self._partial, self._need
+        else:
             self._running = 0
             self._sysex = None
         for byte in data:
@@ -229,7 +235,9 @@ class MidiDecoder:
             if need == 0:
                 self._emit(current, out)
                 current = []
-        if current:
+        if self.stream:
+            self._partial, self._need = current, need
+        elif current:
             self.errors += 1
         return out
 
@@ -247,6 +255,59 @@ def _length(status: int) -> int:
     return {0xF1: 2, 0xF2: 3, 0xF3: 2, 0xF6: 1}.get(status, -1)
 
 
+class JackWatch:
+    """Tells when the JACK server goes away: a port-less JACK client whose only job is libjack's
+    shutdown callback (rtmidi does not report it). ``lost`` is set from libjack's thread; nothing else
+    runs there. ``open`` returns None where libjack cannot be loaded or no server answers."""
+
+    _NO_START_SERVER = 0x01
+
+    def __init__(self, lib: Any, client: int) -> None:
+        self.lost = threading.Event()
+        self.reason = ""
+        self._lib = lib
+        self._client: int | None = client
+
+        @ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+        def on_shutdown(code: int, reason: bytes | None, arg: Any) -> None:
+            self.reason = (reason or b"").decode("utf-8", "replace")
+            self.lost.set()
+
+        self._callback = on_shutdown  # kept alive as long as the client
+        lib.jack_on_info_shutdown(client, on_shutdown, None)
+        if lib.jack_activate(client) != 0:
+            raise OSError("jack_activate failed")
+
+    @classmethod
+    def open(cls, name: str) -> JackWatch | None:
+        path = ctypes.util.find_library("jack")
+        if path is None:
+            return None
+        try:
+            lib = ctypes.CDLL(path)
+            lib.jack_client_open.restype = ctypes.c_void_p
+            lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+            lib.jack_on_info_shutdown.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+            lib.jack_activate.argtypes = [ctypes.c_void_p]
+            lib.jack_deactivate.argtypes = [ctypes.c_void_p]
+            lib.jack_client_close.argtypes = [ctypes.c_void_p]
+            status = ctypes.c_int(0)
+            client = lib.jack_client_open(name.encode(), cls._NO_START_SERVER, ctypes.byref(status))
+            if not client:
+                return None
+            return cls(lib, client)
+        except (OSError, AttributeError) as exc:
+            log.debug("no JACK server watch: %s", exc)
+            return None
+
+    def close(self) -> None:
+        """Close the watch client (skipped once the server is gone: libjack would wait on it)."""
+        client, self._client = self._client, None
+        if client is not None and not self.lost.is_set():
+            self._lib.jack_deactivate(client)
+            self._lib.jack_client_close(client)
+
+
 class MidiPorts:
     """The daemon's MIDI input and output; see the module docstring.
 
@@ -262,7 +323,8 @@ class MidiPorts:
     def __init__(self, api: str = "auto", *, in_name: str = "segue in", out_name: str = "segue out",
                  connect_in: str | None = None, connect_out: str | None = None, client_name: str = "segue",
                  events: queue.Queue[Any] | None = None, use_input: bool = True, use_output: bool = True,
-                 ignore_sysex: bool = True, input_mode: str = "auto", poll_interval_s: float = 0.001) -> None:
+                 ignore_sysex: bool = True, input_mode: str = "auto", poll_interval_s: float = 0.001,
+                 on_lost: Callable[[str], None] | None = None) -> None:
         self.requested_api = api
         self.in_name = in_name
         self.out_name = out_name
@@ -291,6 +353,9 @@ class MidiPorts:
         self._out_lock = threading.Lock()
         self._last_send_ns = 0
         self.drain_s = 0.05  # wait this long after the last send before closing the output
+        self.on_lost = on_lost  # called once (from the input thread) when the JACK server goes away
+        self._watch: JackWatch | None = None
+        self._lost_reported = False
 
     # -- lifecycle
     def open(self) -> MidiPorts:
@@ -317,6 +382,8 @@ class MidiPorts:
 
     def _open_api(self, api: str) -> None:
         rtapi = API_IDS[api]
+        if api == "jack":
+            self._watch = JackWatch.open(f"{self.client_name}-watch")
         if self.use_input:
             self._in = rtmidi.MidiIn(rtapi=rtapi, name=self.client_name)
             self._in.ignore_types(sysex=self.ignore_sysex, timing=False, active_sense=True)
@@ -369,7 +436,27 @@ class MidiPorts:
                 time.sleep(wait_s)
         self._close_ports()
 
+    @property
+    def server_lost(self) -> bool:
+        """True once the JACK server this MIDI runs on has gone away (MIDI in and out are dead)."""
+        return self._watch is not None and self._watch.lost.is_set()
+
     def _close_ports(self) -> None:
+        if self.server_lost:
+            # rtmidi's close waits a second per port on a dead server: drop the handles instead
+            log.warning("JACK server is gone: MIDI ports dropped without closing")
+            self._poll_stop.set()
+            if self._poll_thread is not None and self._poll_thread is not threading.current_thread():
+                self._poll_thread.join(2.0)
+            self._poll_thread = None
+            self._in = None
+            with self._out_lock:
+                self._out = None
+            self._watch = None
+            return
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if self._poll_thread is not None:
             self._poll_stop.set()
             self._poll_thread.join(2.0)
@@ -420,7 +507,19 @@ class MidiPorts:
                 if item is None:
                     break
                 self._on_input(item)
+            if self.server_lost and not self._lost_reported:
+                self._report_lost()
             self._poll_stop.wait(self.poll_interval_s)
+
+    def _report_lost(self) -> None:
+        self._lost_reported = True
+        reason = self._watch.reason if self._watch is not None else ""
+        log.error("the JACK server stopped%s: MIDI in and out are gone", f" ({reason})" if reason else "")
+        if self.on_lost is not None:
+            try:
+                self.on_lost(reason)
+            except Exception:
+                log.exception("MIDI lost callback failed")
 
     def decode(self, event: MidiEvent) -> list[mido.Message]:
         """The mido messages in ``event`` (none for garbage or dropped sysex)."""
@@ -448,8 +547,10 @@ class MidiPorts:
     def send(self, msg: mido.Message) -> None:
         """Send one message (thread-safe); note-ons and note-offs update the sounding set."""
         with self._out_lock:
-            if self._out is None:
+            if self._out is None or self.server_lost:
                 log.debug("MIDI output closed: %s not sent", msg)
+                if self.server_lost:
+                    self._sounding.clear()  # nothing can sound on a server that is gone
                 return
             self._out.send_message(msg.bytes())
             self._last_send_ns = time.perf_counter_ns()

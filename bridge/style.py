@@ -286,7 +286,8 @@ def _checked_style_files(models_root: Path, name: str) -> dict[str, Path]:
     styles = manifest.get("styles")
     if not isinstance(styles, dict) or not isinstance(styles.get(name), dict):
         known = ", ".join(sorted(styles)) if isinstance(styles, dict) else "none"
-        raise StyleError(f"style {name!r} is not in {models_root / MANIFEST} (known styles: {known or 'none'})")
+        raise StyleError(
+            f"style {name!r} is not in {models_root / MANIFEST} (known styles: {known or 'none'})")
     items = styles[name].get("files")
     if not isinstance(items, list) or not items:
         raise StyleError(f"style {name!r} lists no files in the manifest")
@@ -304,7 +305,8 @@ def _checked_style_files(models_root: Path, name: str) -> dict[str, Path]:
             raise StyleError(f"style {name!r}: file {rel} is missing")
         actual = sha256_file(path)
         if actual != str(item["sha256"]).lower():
-            raise StyleError(f"style {name!r}: file {rel} is corrupt or was changed (sha256 {actual[:12]}...)")
+            raise StyleError(
+                f"style {name!r}: file {rel} is corrupt or was changed (sha256 {actual[:12]}...)")
         out[path.name] = path
     return out
 

@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class GCN(nn.Module):
-    """Two graph-convolution layers, the bias added after propagation (as in ``gcn_forward``)."""
+    """Two graph-convolution layers (bias added after propagation, as in ``gcn_forward``) and the
+    link decoder ``score(i, j) = sum(z_i * r * z_j) + z_i . u + z_j . u`` (``u``: how readily a token
+    links at all, so frequent tokens do not need to crowd the embedding space)."""
 
     def __init__(self, in_dim: int, hidden: int = 128, out_dim: int = 64) -> None:
         super().__init__()
@@ -31,6 +33,8 @@ class GCN(nn.Module):
         self.b1 = nn.Parameter(torch.zeros(hidden))
         self.w2 = nn.Parameter(torch.empty(hidden, out_dim))
         self.b2 = nn.Parameter(torch.zeros(out_dim))
+        self.r = nn.Parameter(torch.ones(out_dim))
+        self.u = nn.Parameter(torch.zeros(out_dim))
         nn.init.xavier_uniform_(self.w1)
         nn.init.xavier_uniform_(self.w2)
 
@@ -38,17 +42,23 @@ class GCN(nn.Module):
         hidden = torch.relu(adjacency @ (features @ self.w1) + self.b1)
         return adjacency @ (hidden @ self.w2) + self.b2
 
+    def isolated(self, features: torch.Tensor) -> torch.Tensor:
+        """The forward pass of tokens without edges (their adjacency is the identity)."""
+        return torch.relu(features @ self.w1 + self.b1) @ self.w2 + self.b2
+
+    def score_matrix(self, z: torch.Tensor) -> torch.Tensor:
+        """``[n, n]`` link scores of every pair."""
+        popularity = z @ self.u
+        return (z * self.r) @ z.T + popularity[:, None] + popularity[None, :]
+
     def export(self) -> dict[str, np.ndarray]:
         """The weights as float32 arrays for ``gcn.npz``."""
         return {k: v.detach().cpu().numpy().astype(np.float32) for k, v in self.state_dict().items()}
 
 
-@dataclass(frozen=True)
-class TrainResult:
-    model: GCN
-    auc: float
-    loss: float
-    epochs: int
+def torch_threads(n: int) -> None:
+    """Pin torch's intra-op threads (small dense graphs run fastest on one)."""
+    torch.set_num_threads(max(1, n))
 
 
 def auc_score(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -67,63 +77,86 @@ def auc_score(pos: np.ndarray, neg: np.ndarray) -> float:
     return float((ranks[: pos.size].sum() - pos.size * (pos.size + 1) / 2) / (pos.size * neg.size))
 
 
-def edge_scores(z: torch.Tensor, pairs: np.ndarray) -> np.ndarray:
-    """``z_i . z_j`` for each pair."""
-    idx = torch.as_tensor(pairs, dtype=torch.long)
-    return (z[idx[:, 0]] * z[idx[:, 1]]).sum(-1).detach().numpy()
+@dataclass(frozen=True)
+class LinkAUC:
+    """Held-out edge AUC against two kinds of negatives."""
+
+    style: float  # negatives: unlinked pairs of tokens the style uses (the hard test)
+    vocabulary: float  # negatives: unlinked pairs drawn from the whole vocabulary (the usual test)
 
 
 def train_link_prediction(
     weights: np.ndarray,
     features: np.ndarray,
-    active: np.ndarray,
     split: EdgeSplit | None = None,
-    epochs: int = 150,
+    epochs: int = 300,
     lr: float = 0.01,
     hidden: int = 128,
     out_dim: int = 64,
     seed: int = 0,
-) -> TrainResult:
-    """Train on the edges of ``weights`` (``[V, V]``); AUC on ``split``'s held-out pairs (nan without).
+) -> tuple[GCN, LinkAUC | None, float]:
+    """Train on the edges of ``weights`` (``[V, V]``); returns the network, its AUC on ``split``'s
+    held-out pairs (None without a split) and the last loss.
 
-    ``active``: the token ids negatives are drawn from (those the style uses).
+    Each epoch draws as many negative pairs as there are edges: half among the tokens the style uses,
+    half anywhere in the vocabulary.
     """
-    gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    adjacency = torch.from_numpy(normalized_adjacency(weights))
-    x = torch.from_numpy(scale_features(features))
-    src, dst = np.nonzero(weights > 0)
-    keep = src != dst
-    pos = torch.as_tensor(np.stack([src[keep], dst[keep]], 1), dtype=torch.long)
-    if pos.shape[0] == 0:
+    gen = torch.Generator().manual_seed(seed)
+    n = weights.shape[0]
+    linked = (weights > 0) | (weights > 0).T
+    active = np.flatnonzero(linked.any(axis=1))
+    if active.size < 2:
         raise ValueError("the graph has no edges to learn from")
-    active_t = torch.as_tensor(active, dtype=torch.long)
-    model = GCN(x.shape[1], hidden, out_dim)
+    # tokens without edges propagate only to themselves (their adjacency row is the identity), so the
+    # network runs over the linked tokens' subgraph plus a fresh sample of the others each epoch
+    others = torch.as_tensor(np.setdiff1d(np.arange(n), active), dtype=torch.long)
+    n_extra = min(len(others), max(64, active.size // 2))
+    adjacency = torch.from_numpy(normalized_adjacency(weights[np.ix_(active, active)]))
+    x_all = torch.from_numpy(scale_features(features))
+    x_active = x_all[torch.as_tensor(active, dtype=torch.long)]
+    m = active.size + n_extra
+    positive = torch.zeros(m, m)
+    positive[: active.size, : active.size] = torch.from_numpy(
+        (weights[np.ix_(active, active)] > 0) & ~np.eye(active.size, dtype=bool)).float()
+    n_pos = int(positive.sum())
+    model = GCN(x_all.shape[1], hidden, out_dim)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.BCEWithLogitsLoss()
-    labels = torch.cat([torch.ones(pos.shape[0]), torch.zeros(pos.shape[0])])
-    loss = torch.tensor(float("nan"))
+    softplus = nn.functional.softplus
+    loss = float("nan")
+    half = n_pos // 2
     for _ in range(epochs):
         optimiser.zero_grad()
-        z = model(adjacency, x)
-        neg = active_t[torch.randint(len(active_t), (pos.shape[0], 2), generator=gen)]
-        pairs = torch.cat([pos, neg])
-        logits = (z[pairs[:, 0]] * z[pairs[:, 1]]).sum(-1)
-        loss = loss_fn(logits, labels)
-        loss.backward()
+        z = model(adjacency, x_active)
+        if n_extra:
+            extra = others[torch.randperm(len(others), generator=gen)[:n_extra]]
+            z = torch.cat([z, model.isolated(x_all[extra])])
+        scores = model.score_matrix(z)
+        # negatives: half among the style's own tokens (hard), half among all the tokens in play
+        negative = torch.zeros(m * m)
+        pairs = torch.randint(active.size, (half, 2), generator=gen)
+        negative[pairs[:, 0] * m + pairs[:, 1]] = 1.0
+        negative[torch.randint(m * m, (n_pos - half,), generator=gen)] = 1.0
+        negative = negative.view(m, m)
+        batch_loss = ((softplus(-scores) * positive).sum() + (softplus(scores) * negative).sum()) / n_pos
+        batch_loss.backward()
         optimiser.step()
+        loss = float(batch_loss.detach())
     model.eval()
-    auc = float("nan")
-    if split is not None and len(split.test_neg):
-        with torch.no_grad():
-            z = model(adjacency, x)
-        auc = auc_score(edge_scores(z, split.test_pos), edge_scores(z, split.test_neg))
-    return TrainResult(model, auc, float(loss), epochs)
+    if split is None:
+        return model, None, loss
+    with torch.no_grad():
+        scores = model.score_matrix(torch.from_numpy(embed(model, weights, features))).numpy()
+    pos = scores[split.test_pos[:, 0], split.test_pos[:, 1]]
+    auc = LinkAUC(
+        style=auc_score(pos, scores[split.test_neg[:, 0], split.test_neg[:, 1]]),
+        vocabulary=auc_score(pos, scores[split.test_neg_vocab[:, 0], split.test_neg_vocab[:, 1]]),
+    )
+    return model, auc, loss
 
 
 def embed(model: GCN, weights: np.ndarray, features: np.ndarray) -> np.ndarray:
-    """Node embeddings over the full graph (the features scaled as in training)."""
-    x = scale_features(features)
+    """Node embeddings of every token over the full graph (the features scaled as in training)."""
     with torch.no_grad():
-        z = model(torch.from_numpy(normalized_adjacency(weights)), torch.from_numpy(x))
+        z = model(torch.from_numpy(normalized_adjacency(weights)), torch.from_numpy(scale_features(features)))
     return z.numpy().astype(np.float32)

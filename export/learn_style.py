@@ -61,13 +61,13 @@ def learn_style(
     model: str = "default",
     sources: dict | None = None,
     variants: Sequence[str] = VARIANTS,
-    epochs: int = 150,
+    epochs: int = 300,
     seed: int = 0,
     register: bool = True,
     progress: bool = False,
 ) -> dict:
     """Learn style ``name`` from token sequences; writes its folder and returns its card."""
-    from export.gcn import embed, train_link_prediction
+    from export.gcn import embed, torch_threads, train_link_prediction
 
     check_name(name)
     if SHIPPED_VARIANT not in variants:
@@ -81,17 +81,20 @@ def learn_style(
         raise ValueError("the style's pieces hold no transitions")
     split = split_edges(graph, np.random.default_rng(seed))
     active = np.flatnonzero(graph.counts > 0)
+    torch_threads(1)
     profile = positional_profile(sequences, pos_emb, vocab, skip) if "token_pos" in variants else None
     aucs: dict[str, float] = {}
+    aucs_vocab: dict[str, float] = {}
     shipped = None
     for variant in _progress(variants, len(variants), "train", progress):
         features = node_features(variant, tok_emb, profile)
-        result = train_link_prediction(training_weights(variant, graph, split), features, active, split,
-                                       epochs=epochs, seed=seed)
-        aucs[variant] = round(result.auc, 4)
-        log.info("variant %s: held-out edge AUC %.4f (loss %.3f)", variant, result.auc, result.loss)
+        net, auc, loss = train_link_prediction(training_weights(variant, graph, split), features, split,
+                                               epochs=epochs, seed=seed)
+        aucs[variant], aucs_vocab[variant] = round(auc.style, 4), round(auc.vocabulary, 4)
+        log.info("variant %s: held-out edge AUC %.4f vs style pairs, %.4f vs vocabulary pairs (loss %.3f)",
+                 variant, auc.style, auc.vocabulary, loss)
         if variant == SHIPPED_VARIANT:
-            shipped = (result.model, features)
+            shipped = (net, features)
     model_, features = shipped
     embeddings = embed(model_, training_weights(SHIPPED_VARIANT, graph, None), features)
     card = {
@@ -102,15 +105,19 @@ def learn_style(
         "gcn": {"layers": 2, "variant": SHIPPED_VARIANT, "epochs": epochs, "hidden": 128,
                 "dim": int(embeddings.shape[1]), "negatives": "uniform pairs of style tokens, 1 per edge"},
         "auc": aucs,
+        "auc_vocabulary": aucs_vocab,
         "auc_test": {"positives": int(len(split.test_pos)), "negatives": int(len(split.test_neg)),
-                     "held_out": "10% of next-token pairs, both directions removed from training"},
+                     "held_out": "10% of next-token pairs, both directions removed from training",
+                     "auc": "negatives: unlinked pairs of tokens the style uses",
+                     "auc_vocabulary": "negatives: unlinked pairs of any vocabulary tokens"},
         "seconds": round(time.perf_counter() - started, 2),
     }
     style = Style(name, graph, embeddings, card, model_.export())
     folder = models_root / STYLES_DIR / name
     files = style.save(folder)
     if register:
-        register_style(models_root, name, files, auc=aucs, data=(sources or {}).get("description", ""))
+        register_style(models_root, name, files, auc=aucs, auc_vocabulary=aucs_vocab,
+                       data=(sources or {}).get("description", ""))
     return {**card, "files": files, "folder": str(folder)}
 
 
@@ -120,14 +127,16 @@ def _list_digest(names: Sequence[str]) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="segue learn-style", description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, nargs="?", help="folder of .mid/.midi files (searched recursively)")
+    parser.add_argument("folder", type=Path, nargs="?",
+                        help="folder of .mid/.midi files (searched recursively)")
     parser.add_argument("--name", required=True, help="style name (letters, digits, '.', '_', '-')")
     parser.add_argument("--models", type=Path, default=Path("models"), help="models folder")
     parser.add_argument("--model", default="default", help="decoder whose tokenizer and embeddings are used")
-    parser.add_argument("--tokens", type=Path, help="token split prefix from export.dataset instead of a folder "
-                        "(e.g. data/tokens/style_train)")
+    parser.add_argument("--tokens", type=Path,
+                        help="token split prefix from export.dataset instead of a folder (e.g. "
+                        "data/tokens/style_train)")
     parser.add_argument("--limit", type=int, default=0, help="use the first N files or pieces only")
-    parser.add_argument("--epochs", type=int, default=150)
+    parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--description", default="", help="where the pieces come from (for the card)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -141,18 +150,23 @@ def main(argv: list[str] | None = None) -> dict:
         if args.limit > 0:
             files = files[: args.limit]
         tokenizer, *_ = decoder_inputs(args.models, args.model)
-        bar = (lambda items: _progress(items, len(files), "tokenize", not args.no_progress))
+
+        def bar(items: Iterable) -> Iterable:
+            return _progress(items, len(files), "tokenize", not args.no_progress)
+
         sequences, failed = tokenize_files(files, tokenizer, bar)
         rel = [str(f.relative_to(args.folder)) for f in files]
-        sources = {"folder": str(args.folder), "files": len(files), "failed": failed, "pieces": len(sequences),
-                   "first_files": rel[:10], "files_sha256": _list_digest(rel), "description": args.description}
+        sources = {"folder": str(args.folder), "files": len(files), "failed": failed,
+                   "pieces": len(sequences), "first_files": rel[:10], "files_sha256": _list_digest(rel),
+                   "description": args.description}
     else:
         parser.error("give a FOLDER or --tokens PREFIX")
     card = learn_style(args.name, sequences, args.models, args.model, sources, epochs=args.epochs,
                        progress=not args.no_progress)
     took = time.perf_counter() - started
-    print(f"style {args.name}: {len(sequences)} pieces, {card['graph']['edges']} edges, "
-          f"AUC {', '.join(f'{k} {v:.4f}' for k, v in card['auc'].items())}; {took:.1f} s -> {card['folder']}")
+    aucs = ", ".join(f"{k} {v:.4f}/{card['auc_vocabulary'][k]:.4f}" for k, v in card["auc"].items())
+    print(f"style {args.name}: {len(sequences)} pieces, {card['graph']['edges']} edges, held-out edge AUC "
+          f"(style/vocabulary negatives) {aucs}; {took:.1f} s -> {card['folder']}")
     return card
 
 

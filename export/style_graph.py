@@ -100,7 +100,8 @@ class EdgeSplit:
     """Held-out next-token transitions (as node pairs) and non-edges for the link-prediction test."""
 
     test_pos: np.ndarray  # int64 [n, 2]
-    test_neg: np.ndarray  # int64 [n, 2]
+    test_neg: np.ndarray  # int64 [n, 2], unlinked pairs of tokens the style uses
+    test_neg_vocab: np.ndarray  # int64 [n, 2], unlinked pairs of any tokens of the vocabulary
     held_out: np.ndarray  # bool [V, V], symmetric: pairs removed from every training graph
 
 
@@ -122,16 +123,22 @@ def split_edges(graph: StyleGraph, rng: np.random.Generator, test_fraction: floa
     linked = graph.dense() > 0
     linked = linked | linked.T
     active = np.flatnonzero(graph.counts > 0)
-    neg: list[tuple[int, int]] = []
+    return EdgeSplit(test_pos, _negatives(active, linked, n_test, rng),
+                     _negatives(np.arange(vocab), linked, n_test, rng), held)
+
+
+def _negatives(nodes: np.ndarray, linked: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Up to ``n`` distinct unlinked ordered pairs of ``nodes``."""
+    out: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
     tries = 0
-    while len(neg) < n_test and tries < 50 * n_test:
-        a, b = (int(x) for x in rng.choice(active, 2))
+    while len(out) < n and tries < 50 * n and nodes.size > 1:
+        a, b = (int(x) for x in rng.choice(nodes, 2))
         tries += 1
         if a != b and not linked[a, b] and (a, b) not in seen:
             seen.add((a, b))
-            neg.append((a, b))
-    return EdgeSplit(test_pos, np.array(neg, dtype=np.int64).reshape(-1, 2), held)
+            out.append((a, b))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
 def training_weights(variant: str, graph: StyleGraph, split: EdgeSplit | None) -> np.ndarray:

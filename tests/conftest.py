@@ -178,18 +178,21 @@ class StuckNoteAudit:
         """Wait up to ``timeout`` s for the last note-offs, then fail if any note is still sounding."""
         if wait_for(lambda: not self.stuck(), timeout):
             return
-        raise AssertionError(f"stuck notes (source, channel, pitch): {self.stuck()}")
+        with self._lock:
+            recent = self.log[-16:]
+        raise AssertionError(f"stuck notes (source, channel, pitch): {self.stuck()}; last events: {recent}")
 
     def listen_osc(self, port: int | None = None) -> int:
         """Receive OSC on 127.0.0.1 (a free port unless given); returns the port."""
         from pythonosc.dispatcher import Dispatcher
-        from pythonosc.osc_server import ThreadingOSCUDPServer
+        from pythonosc.osc_server import BlockingOSCUDPServer
 
         dispatcher = Dispatcher()
+        # one thread, in arrival order: a thread per datagram can see a note-off before its note-on
         dispatcher.map("/segue/noteon", lambda _a, pitch, vel, ch: (self.on("osc", ch, pitch) if vel > 0
                                                                     else self.off("osc", ch, pitch)))
         dispatcher.map("/segue/noteoff", lambda _a, pitch, _vel, ch: self.off("osc", ch, pitch))
-        server = ThreadingOSCUDPServer(("127.0.0.1", port or 0), dispatcher)
+        server = BlockingOSCUDPServer(("127.0.0.1", port or 0), dispatcher)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
 
@@ -228,3 +231,72 @@ def stuck_note_audit() -> Iterator[StuckNoteAudit]:
         audit.assert_clean()
     finally:
         audit.close()
+
+
+class OrderedReplies:
+    """Every OSC message sent to a UDP port on 127.0.0.1 (a free one unless given), kept in arrival order
+    by one receiving thread; note-ons and note-offs also go to ``audit``. (A server with a thread per
+    datagram may hand a note-off to the audit before its note-on, which then looks stuck.)"""
+
+    def __init__(self, audit: StuckNoteAudit | None = None, port: int = 0) -> None:
+        from pythonosc.dispatcher import Dispatcher
+        from pythonosc.osc_server import BlockingOSCUDPServer
+
+        self.audit = audit
+        self.messages: list[tuple[str, tuple[Any, ...]]] = []
+        self._cond = threading.Condition()
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(self._on, needs_reply_address=False)
+        self._server = BlockingOSCUDPServer(("127.0.0.1", port), dispatcher)
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+
+    def _on(self, address: str, *args: Any) -> None:
+        if self.audit is not None:
+            if address == "/segue/noteon":
+                self.audit.on("osc", args[2], args[0])
+            elif address == "/segue/noteoff":
+                self.audit.off("osc", args[2], args[0])
+        with self._cond:
+            self.messages.append((address, args))
+            self._cond.notify_all()
+
+    def all(self, address: str) -> list[tuple[Any, ...]]:
+        with self._cond:
+            return [a for addr, a in self.messages if addr == address]
+
+    def wait(self, address: str, where: Callable[[tuple[Any, ...]], bool] = lambda a: True,
+             timeout: float = 10.0, after: int = 0) -> tuple[Any, ...]:
+        """The first message to ``address`` (among those from index ``after`` on) matching ``where``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for addr, args in self.messages[after:]:
+                    if addr == address and where(args):
+                        return args
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {address} reply; got {self.messages[-20:]}")
+                self._cond.wait(left)
+
+    def mark(self) -> int:
+        with self._cond:
+            return len(self.messages)
+
+    def clear(self) -> None:
+        with self._cond:
+            self.messages.clear()
+
+    def close(self, settle_s: float = 0.2) -> None:
+        """Stop once nothing has arrived for ``settle_s`` (at most 2 s): shutting down drops what is still
+        in the socket buffer, e.g. the note-offs a closing daemon just sent."""
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            seen = self.mark()
+            time.sleep(settle_s)
+            if self.mark() == seen:
+                break
+        self._server.shutdown()
+        self._server.server_close()

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import StuckNoteAudit, free_udp_port, wait_for
+from conftest import OrderedReplies, StuckNoteAudit, free_udp_port, wait_for
 from pythonosc.osc_message_builder import OscMessageBuilder
-from test_daemon_osc import TEST_PARAMS, TINY, Replies, models_dir
+from test_daemon_osc import TEST_PARAMS, TINY, models_dir
 
 from bridge.cli import _settings, build_parser
 from bridge.config import ServeConfig
@@ -78,7 +78,7 @@ def tiny_files(root: Path) -> dict[str, bytes]:
 def test_osc_binds_loopback_by_default(models_dir: Path, stuck_note_audit: StuckNoteAudit) -> None:
     serve, _ = _settings(build_parser().parse_args(["serve"]))
     assert serve.host == "127.0.0.1" == ServeConfig().host
-    replies = Replies(stuck_note_audit)
+    replies = OrderedReplies(stuck_note_audit)
     d = Daemon(ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=False,
                            models=(str(models_dir),), model=TINY), ParamStore(values=TEST_PARAMS)).open()
     try:
@@ -97,8 +97,9 @@ def test_a_wide_bind_needs_an_allow_list(models_dir: Path) -> None:
 
 
 @pytest.fixture
-def wide_daemon(models_dir: Path, stuck_note_audit: StuckNoteAudit) -> Iterator[tuple[Daemon, Replies]]:
-    replies = Replies(stuck_note_audit)
+def wide_daemon(models_dir: Path,
+                stuck_note_audit: StuckNoteAudit) -> Iterator[tuple[Daemon, OrderedReplies]]:
+    replies = OrderedReplies(stuck_note_audit)
     serve = ServeConfig(host="0.0.0.0", port=free_udp_port(), reply_port=replies.port, midi=False,
                         allow=("192.0.2.0/24",), models=(str(models_dir),), model=TINY)
     d = Daemon(serve, ParamStore(values=TEST_PARAMS)).open()
@@ -107,7 +108,7 @@ def wide_daemon(models_dir: Path, stuck_note_audit: StuckNoteAudit) -> Iterator[
     replies.close()
 
 
-def test_messages_from_others_are_dropped_and_counted(wide_daemon: tuple[Daemon, Replies]) -> None:
+def test_messages_from_others_are_dropped_and_counted(wide_daemon: tuple[Daemon, OrderedReplies]) -> None:
     daemon, replies = wide_daemon
     assert daemon.osc_address is not None
     port = daemon.osc_address[1]
@@ -128,7 +129,7 @@ def test_messages_from_others_are_dropped_and_counted(wide_daemon: tuple[Daemon,
 
 
 def test_an_allow_listed_address_gets_in(models_dir: Path, stuck_note_audit: StuckNoteAudit) -> None:
-    replies = Replies(stuck_note_audit)
+    replies = OrderedReplies(stuck_note_audit)
     serve = ServeConfig(host="0.0.0.0", port=free_udp_port(), reply_port=replies.port, midi=False,
                         allow=("127.0.0.2",), models=(str(models_dir),), model=TINY)
     d = Daemon(serve, ParamStore(values=TEST_PARAMS)).open()
@@ -155,7 +156,7 @@ def test_no_traversal_through_the_model_name(models_dir: Path, name: str) -> Non
 
 
 def test_no_traversal_through_the_model_message(models_dir: Path, stuck_note_audit: StuckNoteAudit) -> None:
-    replies = Replies(stuck_note_audit)
+    replies = OrderedReplies(stuck_note_audit)
     d = Daemon(ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=False,
                            models=(str(models_dir),), model=TINY), ParamStore(values=TEST_PARAMS)).open()
     try:
@@ -210,7 +211,7 @@ def test_a_sha256_mismatch_is_refused_and_the_old_model_plays_on(
               sha={"decoder.onnx": hashlib.sha256(files["decoder.onnx"]).hexdigest()})
     with pytest.raises(ModelError, match="corrupt or was changed"):
         ModelBundle.load(models_copy, "tampered")
-    replies = Replies(stuck_note_audit)
+    replies = OrderedReplies(stuck_note_audit)
     d = Daemon(ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=False,
                            models=(str(models_copy),), model=TINY), ParamStore(values=TEST_PARAMS)).open()
     try:

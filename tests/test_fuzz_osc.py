@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_udp_port
+from conftest import OrderedReplies, free_udp_port
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_daemon_osc import TEST_PARAMS, TINY, Replies, models_dir
+from test_daemon_osc import TEST_PARAMS, TINY, models_dir
 
 from bridge.config import ServeConfig
 from bridge.daemon import ROUTES, Daemon, ErrorLimiter
@@ -277,7 +277,7 @@ class Target:
     """A running daemon, a raw socket to it and its replies; ``state`` is what must not change."""
 
     def __init__(self, models: Path) -> None:
-        self.replies = Replies()
+        self.replies = OrderedReplies()
         serve = ServeConfig(port=free_udp_port(), reply_port=self.replies.port, midi=False,
                             models=(str(models),), model=TINY)
         self.daemon = Daemon(serve, ParamStore(values=TEST_PARAMS)).open()
@@ -387,8 +387,9 @@ def test_every_rejection_is_replied_or_counted_and_the_flood_summarised(target: 
     try:
         # once the limit lets replies through again, the first says how many were held back
         target.daemon.error_limiter._held = 5
+        mark = target.replies.mark()
         target.send(osc_message("/segue/nope", ["after"]))
-        summary = target.replies.wait("/segue/error", lambda a: "not reported" in a[1], timeout=10)
+        summary = target.replies.wait("/segue/error", lambda a: "not reported" in a[1], after=mark)
         assert summary[0] == "/segue" and summary[1].startswith("5 more rejected messages")
     finally:
         target.daemon.error_limiter = limiter

@@ -79,7 +79,8 @@ class BlendSampler:
     ) -> Iterator[int]:
         """Token ids continuing ``seed_ids``, one at a time, until EOS or ``should_stop()``."""
         if params.strategy == "beam":
-            raise SamplerError("the blend sampler draws or takes the best token: use strategy sample or greedy")
+            raise SamplerError("beam search is not available with the blend sampler: use strategy sample "
+                               "or greedy")
         decoder = self.decoder
         seed = decoder._checked_seed(seed_ids)
         return self._sample(seed, LogitsProcessor(self.scheme, params), self.weight, rng, should_stop)

@@ -79,12 +79,11 @@ class GraphSampler:
     def tables(self, params: SamplingParams) -> WalkTables:
         """The walk tables for these parameters (built once, then cached)."""
         k = params.top_k if params.top_k > 0 else self.k
-        processor = LogitsProcessor(self.scheme, params)
-        states = sorted({int(t) for t in self.scheme.last_type})
-        masks = {s: processor.allowed(s) & self._walkable for s in states}
         key = (params.temperature, k, params.pitch_min, params.pitch_max, params.key, params.scale)
         cached = self._tables.get(key)
         if cached is None:
+            processor = LogitsProcessor(self.scheme, params)
+            masks = {int(s): processor.allowed(s) & self._walkable for s in TokenType}
             cached = self._build(params.temperature, k, masks)
             if len(self._tables) > 16:
                 self._tables.clear()
@@ -93,35 +92,34 @@ class GraphSampler:
 
     def _build(self, temperature: float, k: int, masks: dict[int, np.ndarray]) -> WalkTables:
         vocab = self.scheme.vocab_size
-        p = self.style.graph.transition().astype(np.float64)
-        emb = self.style.embeddings
-        with np.errstate(divide="ignore"):
-            score = np.log(p)
+        graph, emb = self.style.graph, self.style.embeddings
+        src, dst = graph.src.astype(np.int64), graph.dst.astype(np.int64)
+        out_weight = np.bincount(src, weights=graph.weight, minlength=vocab)
+        score = np.log(graph.weight / out_weight[src])  # log p(dst | src), on the edges only
         if self.similarity:
-            score = score + self.similarity * (emb @ emb.T).astype(np.float64)
-        allowed = np.stack([masks[int(t)] for t in self.scheme.last_type])  # [V, V] per source's state
-        score = np.where(allowed & (p > 0), score / temperature, -np.inf)
-        k = min(k, vocab)
-        top = np.argpartition(-score, k - 1, axis=1)[:, :k]
-        top_score = np.take_along_axis(score, top, axis=1)
-        order = np.argsort(-top_score, axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
-        top_score = np.take_along_axis(top_score, order, axis=1)
+            score = score + self.similarity * np.einsum("ij,ij->i", emb[src], emb[dst])
+        state_mask = np.stack([masks[s] for s in range(max(masks) + 1)] if masks else [])
+        ok = state_mask[self.scheme.last_type[src], dst]
+        src, dst, score = src[ok], dst[ok], score[ok] / temperature
+        order = np.lexsort((-score, src))  # by source, best first
+        src, dst, score = src[order], dst[order], score[order]
+        starts = np.searchsorted(src, np.arange(vocab + 1))
         neighbours: list[list[int]] = []
         cumulative: list[list[float]] = []
         noself: list[list[float]] = []
+        dst_list = dst.tolist()
         for i in range(vocab):
-            finite = np.isfinite(top_score[i])
-            ids, s = top[i][finite], top_score[i][finite]
-            if ids.size == 0:
+            a, b = int(starts[i]), min(int(starts[i + 1]), int(starts[i]) + k)
+            if a == b:
                 neighbours.append([])
                 cumulative.append([])
                 noself.append([])
                 continue
-            w = np.exp(s - s.max())
-            neighbours.append(ids.tolist())
+            w = np.exp(score[a:b] - score[a])
+            ids = dst_list[a:b]
+            neighbours.append(ids)
             cumulative.append(_cumulative(w))
-            w_noself = np.where(ids == i, 0.0, w)
+            w_noself = np.where(dst[a:b] == i, 0.0, w)
             noself.append(_cumulative(w_noself) if w_noself.sum() > 0 else [])
         counts = self.style.graph.counts.astype(np.float64)
         fallback: dict[int, tuple[list[int], list[float]]] = {}
