@@ -103,13 +103,10 @@ def torch_model(folder: Path, name: str) -> tuple[Any, str]:
                     n_layer=config["n_layer"], n_head=config["n_head"], n_embd=config["n_embd"], dropout=0.0)
     npz = folder / name / "weights.npz"
     if npz.is_file():  # the shipped weights, next to the ONNX file
-        model = GPT(cfg)
-        with np.load(npz, allow_pickle=False) as arrays:
-            state = {k: torch.from_numpy(arrays[k]) for k in arrays.files}
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        tied = {"head.weight", "tok_emb.weight"}  # the same tensor: one of the two names is enough
-        if not unexpected and set(missing) <= tied:
-            return model.eval(), f"weights of {npz.relative_to(REPO) if npz.is_relative_to(REPO) else npz}"
+        from export.model import load_npz
+
+        shown = npz.relative_to(REPO) if npz.is_relative_to(REPO) else npz
+        return load_npz(npz), f"weights of {shown}"
     for candidate in ("best.pt", "last.pt", "ckpt.pt"):
         path = REPO / "runs" / name / candidate
         if path.is_file():
@@ -168,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     seed = seed_phrase(32)
     seed_ids = scheme.encode(seed, TEMPO)
 
+    graph = Path(bundle.session._model_path).name
+    fp32_bundle = None
+    if bundle.config.get("onnx_int8") and graph == bundle.config["onnx_int8"]:
+        fp32_bundle = load_model(name, [folder], precision="fp32").samplers["decoder"].bundle
     per_step, prefill_seed = step_times(bundle, seed_ids, args.steps)
+    fp32_step = step_times(fp32_bundle, seed_ids, args.steps)[0] if fp32_bundle is not None else None
     prefill = prefill_by_length(bundle, scheme.vocab_size, [16, 64, bundle.context_length * 3 // 4])
 
     params = sampling_params(ParamStore())  # the daemon's defaults
@@ -192,15 +194,19 @@ def main(argv: list[str] | None = None) -> int:
         "step_p99_ms": pct(per_step, 0.99) / 1e6, "prefill_seed_ms": median(prefill_seed) / 1e6,
         "prefill_ms": {str(k): v / 1e6 for k, v in prefill.items()}, "notes": len(notes),
         "tokens": len(tokens), "ort_ms": ort_ns / 1e6, "torch_no_cache_ms": torch_ns / 1e6, "ratio": ratio,
-        "torch_threads": torch.get_num_threads(), "torch_weights": weights,
+        "torch_threads": torch.get_num_threads(), "torch_weights": weights, "graph": graph,
+        "fp32_step_p50_ms": pct(fp32_step, 0.5) / 1e6 if fp32_step else None,
     }
     rows = [
         ("model", f"{name}: {bundle.n_layer} layers, d={numbers['d_model']}, vocab {scheme.vocab_size}, "
                   f"context {bundle.context_length}", ""),
-        ("one-token step, onnxruntime CPU (1 thread), p50", ms(pct(per_step, 0.5)), "<= 1 ms"),
+        (f"one-token step, onnxruntime CPU (1 thread), {graph}, p50", ms(pct(per_step, 0.5)), "<= 1 ms"),
         ("one-token step, p99", ms(pct(per_step, 0.99)), ""),
         (f"prefill of the 32-note seed ({len(seed_ids)} tokens)", ms(median(prefill_seed)), ""),
     ]
+    if fp32_step:
+        rows += [("one-token step, fp32 graph (--precision fp32), p50 / p99",
+                  f"{ms(pct(fp32_step, 0.5))} / {ms(pct(fp32_step, 0.99))}", "")]
     rows += [(f"prefill of {k} tokens", ms(v), "") for k, v in prefill.items()]
     rows += [
         (f"{len(notes)}-note continuation ({len(tokens)} tokens), segue: ONNX + KV cache", ms(ort_ns), ""),

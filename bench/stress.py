@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import random
@@ -84,13 +85,14 @@ def bundle(elements: list[bytes], timetag: int = 1) -> bytes:
                                                                    for e in elements)
 
 
-JUNK: list[Any] = [math.nan, math.inf, -math.inf, 1e39, -1e300, 2 ** 40, -(2 ** 62), "", "x" * 40, b"\x00\xff",
-                   [1, 2], None, True, "C4", "../../etc/passwd", "\u00e9\u4e2d"]
+JUNK: list[Any] = [math.nan, math.inf, -math.inf, 1e39, -1e300, 2 ** 40, -(2 ** 62), "", "x" * 40,
+                   b"\x00\xff", [1, 2], None, True, "C4", "../../etc/passwd", "\u00e9\u4e2d"]
 ADDRESSES = ["/segue/note", "/segue/phrase", "/segue/continue", "/segue/set", "/segue/param/temperature",
              "/segue/get", "/segue/params", "/segue/model", "/segue/ping", "/segue/status", "/segue/stop",
              "/segue/routes", "/segue/clear", "/segue/panic"]
 SEEDS = [message("/segue/ping", "x"), message("/segue/status"), message("/segue/get", "temperature"),
-         message("/segue/phrase", 60, 100, 0.0, 1.0, 64, 90, 1.0, 0.5), message("/segue/set", "temperature", 0.5),
+         message("/segue/phrase", 60, 100, 0.0, 1.0, 64, 90, 1.0, 0.5),
+         message("/segue/set", "temperature", 0.5),
          message("/segue/note", 60, 100, 1),
          bundle([message("/segue/note", 60, 100), message("/segue/ping", 1)])]
 STATEFUL = ("/segue/note", "/segue/phrase", "/segue/clear", "/segue/continue", "/segue/set", "/segue/param/",
@@ -368,8 +370,8 @@ def midi_flood(models: Path, name: str, count: int, seed: int) -> list[tuple[str
         audit = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name="stress-audit")
         audit.ignore_types(sysex=False, timing=False, active_sense=False)
         audit.open_virtual_port("audit in")
-        _jack_connect("stress:stress out", "segue:segue in")
-        _jack_connect("segue:segue out", "stress-audit:audit in")
+        _jack_connect(_jack_port(":stress out"), _jack_port(":segue in"))
+        _jack_connect(_jack_port(":segue out"), _jack_port(":audit in"))
         midi_sounding: dict[tuple[int, int], int] = {}
         midi_ons = [0]
         stop_audit = threading.Event()
@@ -394,37 +396,51 @@ def midi_flood(models: Path, name: str, count: int, seed: int) -> list[tuple[str
         source = bad_midi(random.Random(seed))
         ports = daemon._midi
         t0 = time.perf_counter()
+        held: set[tuple[int, int]] = set()  # note-ons the flood left open
         for i in range(count):
-            out.send_message(next(source))
+            data = next(source)
+            out.send_message(data)
+            if len(data) == 3 and data[0] & 0xF0 == 0x90 and data[1] < 128 and 0 < data[2] < 128:
+                held.add((data[0] & 0x0F, data[1]))
             if i % 64 == 63:
                 time.sleep(0.004)  # JACK's MIDI buffers hold a few KB a period
+            if i % 2000 == 1999:  # a gap: release what the flood holds, the phrase ends, segue answers
+                time.sleep(0.3)  # a cut-short sysex leaves rtmidi's JACK input deaf for up to 0.25 s
+                for channel, pitch in sorted(held):
+                    out.send_message([0x80 | channel, pitch, 0])
+                held.clear()
+                time.sleep(0.3)
         elapsed = time.perf_counter() - t0
-        for channel in range(16):
-            for pitch in range(128):
-                out.send_message([0x80 | channel, pitch, 0])
-            time.sleep(0.01)
+        time.sleep(0.3)
+        for i, (channel, pitch) in enumerate((c, p) for c in range(16) for p in range(128)):
+            out.send_message([0x80 | channel, pitch, 0])
+            if i % 32 == 31:
+                time.sleep(0.004)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not (daemon.sync() and daemon._inbox.empty()):
             time.sleep(0.05)
         alive = daemon._control is not None and daemon._control.is_alive()
         ping_ok = _ping(daemon, inbox, "midi")
-        assert daemon.engine is not None
-        daemon.call(lambda: daemon.engine.stop())  # type: ignore[union-attr]
-        daemon.engine.wait_idle(10)
+        engine = daemon.engine
+        assert engine is not None
+        held_after = len(daemon.capture.held)
+        counters = (ports.decoder.errors, ports.dropped + daemon.dropped, daemon.capture.ignored_offs)
+        daemon.close()  # the last phrase may still be answered: closing ends every note
         time.sleep(0.5)
         stop_audit.set()
         reader.join(1.0)
         stuck = sorted(k for k, n in midi_sounding.items() if n > 0)
         rows = [
-            ("MIDI events sent into 'segue in' (JACK, paced)", f"{count} in {elapsed:.1f} s", "100k"),
+            ("MIDI events sent into 'segue in' (JACK, paced; every 2000 the open notes end, 0.3 s gap)",
+             f"{count} in {elapsed:.1f} s", "100k"),
             ("crashes (dead control thread)", "0" if alive else "1", "0"),
-            ("bytes/messages the decoder dropped as garbage", f"{ports.decoder.errors}", "-"),
-            ("events lost to a full queue", f"{ports.dropped + daemon.dropped}", "-"),
-            ("orphan note-offs ignored by the capture", f"{daemon.capture.ignored_offs}", "-"),
-            ("continuations played while flooded (note-ons out)", f"{daemon.engine.stats.continuations} "
+            ("bytes/messages the decoder dropped as garbage", f"{counters[0]}", "-"),
+            ("events lost to a full queue", f"{counters[1]}", "-"),
+            ("orphan note-offs ignored by the capture", f"{counters[2]}", "-"),
+            ("continuations played while flooded (note-ons out)", f"{engine.stats.continuations} "
              f"({midi_ons[0]})", "-"),
-            ("notes held in the capture after all note-offs", f"{len(daemon.capture.held)}", "0"),
-            ("stuck notes on 'segue out' after stop", f"{len(stuck)}", "0"),
+            ("notes held in the capture after all note-offs", f"{held_after}", "0"),
+            ("stuck notes on 'segue out' after the daemon closed", f"{len(stuck)}", "0"),
             ("ping answered after the flood", "yes" if ping_ok else "no", "yes"),
         ]
         audit.close_port()
@@ -440,6 +456,18 @@ def midi_flood(models: Path, name: str, count: int, seed: int) -> list[tuple[str
             os.environ.pop("JACK_DEFAULT_SERVER", None)
         else:
             os.environ["JACK_DEFAULT_SERVER"] = old
+
+
+def _jack_port(suffix: str) -> str:
+    """The full JACK name of the port ending with ``suffix`` (JACK renames a second "segue" client)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        ports = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=10).stdout.splitlines()
+        found = [p.strip() for p in ports if p.strip().endswith(suffix)]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise RuntimeError(f"no JACK port ends with {suffix!r}")
 
 
 def _jack_connect(source: str, destination: str) -> None:
@@ -472,7 +500,8 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def phrase_rounds(sock: socket.socket, port: int, inbox: RawInbox, until: float, max_rounds: int) -> list[float]:
+def phrase_rounds(sock: socket.socket, port: int, inbox: RawInbox, until: float,
+                  max_rounds: int) -> list[float]:
     """Phrase sent to first note-on received, ms, one phrase after the other."""
     notes = seed_phrase(16)
     args: list[Any] = []
@@ -495,7 +524,8 @@ def phrase_rounds(sock: socket.socket, port: int, inbox: RawInbox, until: float,
     return out
 
 
-def load_test(name: str, models: Path | None, seconds: float, rate: int, idle_rounds: int) -> list[tuple[str, str, str]]:
+def load_test(name: str, models: Path | None, seconds: float, rate: int,
+              idle_rounds: int) -> list[tuple[str, str, str]]:
     inbox = RawInbox()
     port = free_port()
     args = [sys.executable, "-m", "bridge", "serve", "--no-midi", "--port", str(port), "--reply-port",
@@ -599,6 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="5k datagrams, 5k MIDI events, 5 s of load")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     if args.quick:
         args.datagrams, args.midi, args.seconds, args.idle_rounds = 5000, 5000, 5.0, 10
     if args.models is not None:

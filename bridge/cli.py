@@ -81,6 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="print the OSC address space and every parameter")
     params.add_argument("--json", action="store_true", help="machine-readable output")
+
+    learn = sub.add_parser(
+        "learn-style",
+        help="learn a style from a folder of MIDI files into models/styles/NAME (needs the export extra)",
+        description="Tokenize FOLDER with the model's tokenizer, build the style graph, train its graph "
+        "network (held-out edge AUC per variant) and write models/styles/NAME with its manifest entry. "
+        "The daemon plays it with /segue/style NAME.",
+    )
+    learn.add_argument("folder", metavar="FOLDER", help="folder of .mid/.midi files (searched recursively)")
+    learn.add_argument("--name", required=True, help="style name (letters, digits, '.', '_', '-')")
+    learn.add_argument("--models", metavar="DIR", help="models folder to write to (default: the shipped one)")
+    learn.add_argument("--model", default="default", metavar="NAME",
+                       help="decoder whose tokenizer and embeddings are used")
+    learn.add_argument("--limit", type=int, default=0, help="use the first N files only")
+    learn.add_argument("--epochs", type=int, default=300, help="graph network training epochs")
+    learn.add_argument("--description", default="", help="where the pieces come from (for the style card)")
+    learn.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -89,6 +106,9 @@ def _add_model_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--models", action="append", metavar="DIR",
                        help="a models folder searched before the shipped one (repeatable)")
     group.add_argument("--model", metavar="NAME", help="model to play (default: the manifest's default)")
+    group.add_argument("--precision", choices=("auto", "fp32", "int8"),
+                       help="decoder graph: auto (default: int8 on the CPU where the model ships one, "
+                       "measured faster at equal quality; fp32 on a GPU), fp32 or int8")
     group.add_argument("--config", metavar="FILE", help="TOML config file ([serve] and [params] tables)")
 
 
@@ -123,7 +143,7 @@ def _settings(args: argparse.Namespace) -> tuple[object, ParamStore]:
     changes: dict[str, object] = {}
     for flag, name in (("host", "host"), ("port", "port"), ("reply_host", "reply_host"),
                        ("reply_port", "reply_port"), ("midi_api", "midi_api"), ("midi_in", "midi_in"),
-                       ("midi_out", "midi_out"), ("model", "model")):
+                       ("midi_out", "midi_out"), ("model", "model"), ("precision", "precision")):
         value = getattr(args, flag, None)
         if value is not None:
             changes[name] = value
@@ -174,7 +194,7 @@ def cmd_continue(args: argparse.Namespace) -> int:
     if file_tempo is not None and getattr(args, "param_tempo", None) is None:
         store.set("tempo", max(20.0, min(300.0, file_tempo)))
     try:
-        model = load_model(serve.model, models_folders(serve.models))
+        model = load_model(serve.model, models_folders(serve.models), precision=serve.precision)
     except DaemonError as exc:
         raise UserError(str(exc)) from None
     from bridge.engine import offline_continuation
@@ -198,6 +218,40 @@ def cmd_ports(args: argparse.Namespace) -> int:
     from bridge.midi_io import format_ports, list_ports
 
     print(format_ports(list_ports([args.midi_api] if args.midi_api else None)))
+    return 0
+
+
+def cmd_learn_style(args: argparse.Namespace) -> int:
+    from bridge.daemon import shipped_models
+    from bridge.model import ModelError, available_models, check_name
+
+    try:
+        check_name(args.name)
+    except ModelError as exc:
+        raise UserError(f"{exc}: pick a plain name such as 'reels'") from None
+    folder = Path(args.folder).expanduser()
+    if not folder.is_dir():
+        raise UserError(f"{folder} is not a folder: give a folder of .mid/.midi files")
+    try:
+        from export.learn_style import main as learn_main
+    except ImportError as exc:
+        raise UserError(f"learning a style trains a graph network with torch ({exc}): install the export "
+                        "extra with pip install -e '.[export]', or let the running daemon learn it without "
+                        "torch: /segue/style/learn FOLDER") from None
+    models = Path(args.models).expanduser() if args.models else shipped_models()
+    known = available_models(models)
+    if args.model not in known:
+        has = ", ".join(known) or "no manifest.json"
+        raise UserError(f"no model {args.model!r} in {models} (it has: {has}): pass --models DIR and --model "
+                        "NAME of the decoder the style is for")
+    argv = [str(folder), "--name", args.name, "--models", str(models), "--model", args.model,
+            "--limit", str(args.limit), "--epochs", str(args.epochs), "--description", args.description]
+    if args.no_progress:
+        argv.append("--no-progress")
+    try:
+        learn_main(argv)
+    except (ModelError, OSError, ValueError) as exc:
+        raise UserError(f"cannot learn a style from {folder}: {exc}") from None
     return 0
 
 
@@ -267,7 +321,8 @@ def write_notes(path: str | Path, notes: Sequence[Note], tempo_bpm: float, ticks
     midi.save(str(path))
 
 
-COMMANDS = {"serve": cmd_serve, "continue": cmd_continue, "ports": cmd_ports, "params": cmd_params}
+COMMANDS = {"serve": cmd_serve, "continue": cmd_continue, "ports": cmd_ports, "params": cmd_params,
+            "learn-style": cmd_learn_style}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

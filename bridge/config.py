@@ -40,6 +40,7 @@ class ServeConfig:
     midi_out: str = ""  # existing output port (name prefix) instead of a virtual "segue out"
     models: tuple[str, ...] = ()  # extra models folders, searched before the shipped one
     model: str = "default"
+    precision: str = "auto"  # decoder graph: auto (int8 on the CPU when shipped), fp32, int8
 
     def replace(self, **changes: Any) -> ServeConfig:
         """A copy with ``changes`` (unknown names raise ``ConfigError``)."""

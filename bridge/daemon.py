@@ -12,6 +12,7 @@ leaves gets its note-off: on stop, panic, new seed, model swap, worker error and
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import queue
@@ -28,8 +29,11 @@ from bridge.capture import FeedbackFilter, Phrase, PhraseCapture
 from bridge.config import ServeConfig
 from bridge.engine import Engine, Model, PlayConfig
 from bridge.midi_clock import MidiClock
+from bridge.model import ModelError
 from bridge.notes import Note
 from bridge.params import ParamError, ParamStore
+from bridge.style import StyleError
+from bridge.style_service import StyleService
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +71,20 @@ class ErrorLimiter:
         self._tokens = float(burst)
         self._last = clock()
         self._held = 0  # suppressed since the last reply
+        self.taken = 0  # every error offered (sent or held back)
+        self.held_total = 0  # every error held back
         self._lock = threading.Lock()
 
     def take(self) -> tuple[bool, int]:
         """(send this one?, how many were held back before it); the count resets when it is sent."""
         with self._lock:
+            self.taken += 1
             now = self._clock()
             self._tokens = min(float(self.burst), self._tokens + (now - self._last) / NS_PER_S * self.rate)
             self._last = now
             if self._tokens < 1.0:
                 self._held += 1
+                self.held_total += 1
                 return False, 0
             self._tokens -= 1.0
             held, self._held = self._held, 0
@@ -165,11 +173,13 @@ class Route:
 
 
 _NOTE_ARGS = (Arg("pitch", "int", min=0, max=127), Arg("velocity", "int", min=0, max=127),
-              Arg("channel", "int", optional=True, min=1, max=16))
+              Arg("channel", "int", optional=True, min=1, max=16),
+              Arg("beats", "float", optional=True, min=1e-3, max=256))
 
 ROUTES: tuple[Route, ...] = (
     Route(f"{PREFIX}/note", _NOTE_ARGS,
-          "a note-on into the phrase capture, like MIDI in (velocity 0 = note-off; channel 1-16)", "on_note"),
+          "a note-on into the phrase capture, like MIDI in (velocity 0 = note-off; channel 1-16; with beats, "
+          "released after that many beats: for senders without note-offs)", "on_note"),
     Route(f"{PREFIX}/phrase", (Arg("pitch", "int", min=0, max=127), Arg("velocity", "int", min=1, max=127),
                                Arg("start", "float", min=0, max=4096), Arg("duration", "float", min=1e-3,
                                                                            max=256)),
@@ -188,6 +198,11 @@ ROUTES: tuple[Route, ...] = (
           "on_params"),
     Route(f"{PREFIX}/model", (Arg("name", "str"),),
           "hot-swap to another model of the models folders; the old one stays on failure", "on_model"),
+    Route(f"{PREFIX}/style", (Arg("name", "str"),),
+          "switch the graph and blend samplers to a learned style; the old one stays on failure", "on_style"),
+    Route(f"{PREFIX}/style/learn", (Arg("source", "str"),),
+          "learn a style from a folder of MIDI files, or from this session's phrases ('live'), in the "
+          "background", "on_style_learn"),
     Route(f"{PREFIX}/status", (), "reply /segue/status", "on_status"),
     Route(f"{PREFIX}/ping", (Arg("token", "any", optional=True),),
           "reply /segue/pong server_time_s [token]", "on_ping"),
@@ -281,7 +296,7 @@ def models_folders(extra: Iterable[str | Path] = ()) -> list[Path]:
     return out
 
 
-def load_model(name: str, folders: Sequence[Path], threads: int = 1) -> Model:
+def load_model(name: str, folders: Sequence[Path], threads: int = 1, precision: str = "auto") -> Model:
     """Load ``name`` from the first folder whose manifest lists it (``default``: the manifest's default)."""
     from bridge.model import ModelBundle, ModelError, available_models, read_manifest
 
@@ -301,7 +316,7 @@ def load_model(name: str, folders: Sequence[Path], threads: int = 1) -> Model:
                 tried.append(f"{folder} ({', '.join(names) or 'no manifest.json'})")
                 continue
         try:
-            bundle = ModelBundle.load(folder, wanted, threads=threads)
+            bundle = ModelBundle.load(folder, wanted, threads=threads, precision=precision)
         except ModelError as exc:
             raise DaemonError(f"{exc}; re-export the model or pick another with --model NAME") from None
         return _engine_model(bundle)
@@ -344,7 +359,9 @@ class Daemon:
         self.params = params if params is not None else ParamStore()
         self.clock = clock
         self._folders = models_folders(serve.models)
-        self.model = model if model is not None else load_model(serve.model, self._folders)
+        if model is None:
+            model = load_model(serve.model, self._folders, precision=serve.precision)
+        self.model = model
         self.feedback = FeedbackFilter(clock=clock)
         p = self.params.snapshot()
         self.capture = PhraseCapture(tempo_bpm=float(p["tempo"]), phrase_end=str(p["phrase_end"]),
@@ -355,9 +372,7 @@ class Daemon:
         self.osc_address: tuple[str, int] | None = None
         self._inbox: queue.Queue[Any] = queue.Queue(maxsize=INBOX_SIZE)  # _Inbound, MidiEvent or None
         self.dropped = 0  # inbound messages lost to a full inbox
-        self.rejected = 0  # messages and packets answered with (or held back from) /segue/error
-        self.errors_suppressed = 0  # /segue/error replies held back by the rate limit
-        self.error_limiter = ErrorLimiter(clock=clock)
+        self.error_limiter = ErrorLimiter(clock=clock)  # counts rejections (see rejected, errors_suppressed)
         self._stop = threading.Event()
         self._control: threading.Thread | None = None
         self._opened: list[Callable[[], None]] = []  # closers, run in reverse
@@ -370,6 +385,9 @@ class Daemon:
         self._last_reseed_ns = 0
         self._remove_listener: Callable[[], None] | None = None
         self._switch_interval: float | None = None
+        self._releases: list[tuple[int, int, int]] = []  # heap of (due_ns, channel, pitch): timed note-offs
+        self.styles = StyleService(self._folders, on_error=self.error, weight=float(self.params["blend"]))
+        self.styles.attach(self.model, str(self.params["style"]))
 
     # ------------------------------------------------------------ lifecycle
 
@@ -404,6 +422,7 @@ class Daemon:
                 on_error=self.error, on_state=self._engine_state,
             )
             self.engine.start()
+            self._opened.append(self.styles.close)
             self._opened.append(self.engine.close)
             self._remove_listener = self.params.add_listener(self._param_changed)
             self._control = threading.Thread(target=self._control_loop, name="segue-control", daemon=True)
@@ -526,10 +545,8 @@ class Daemon:
 
     def error(self, address: str, message: str) -> None:
         """Reply ``/segue/error address message`` and log it, rate-limited (see ``ErrorLimiter``)."""
-        self.rejected += 1
         send, held = self.error_limiter.take()
         if not send:
-            self.errors_suppressed += 1
             log.debug("rejected %s: %s (not reported: rate limit)", address, message)
             return
         if held:
@@ -605,7 +622,15 @@ class Daemon:
         now = self.clock()
         if end is not None:
             waits.append(max(0.0, (end - now) / NS_PER_S))
+        if self._releases:
+            waits.append(max(0.0, (self._releases[0][0] - now) / NS_PER_S))
         return min(waits)
+
+    def _release_due(self, now_ns: int) -> None:
+        """Note-offs of ``/segue/note ... beats`` notes whose time has come, at their own time."""
+        while self._releases and self._releases[0][0] <= now_ns:
+            due, channel, pitch = heapq.heappop(self._releases)
+            self._note_in(pitch, 0, channel, due)
 
     def _dispatch(self, item: Any) -> None:
         if isinstance(item, _Inbound):
@@ -649,6 +674,7 @@ class Daemon:
 
     def _poll_capture(self) -> None:
         now = self.clock()
+        self._release_due(now)
         phrase = self.capture.poll(now)
         if phrase is not None:
             self._phrase_done(phrase)
@@ -657,6 +683,7 @@ class Daemon:
     def _phrase_done(self, phrase: Phrase, length_beats: float | None = None) -> None:
         log.info("phrase of %d notes ended (%s)", len(phrase.notes), phrase.reason)
         assert self.engine is not None
+        self.styles.add_phrase(phrase.notes, self.capture.tempo_bpm)
         if self.params["mode"] == "continuous":
             recent = self.capture.recent(phrase.end_ns)
             if recent is not None:
@@ -715,6 +742,9 @@ class Daemon:
         pitch, velocity = values[0], values[1]
         channel = values[2] - 1 if len(values) > 2 else 0
         self._note_in(pitch, velocity, channel, t_ns)
+        if len(values) > 3 and velocity > 0:
+            due = t_ns + round(values[3] * self.capture.ns_per_beat)
+            heapq.heappush(self._releases, (due, channel, pitch))
 
     def on_phrase(self, address: str, values: list[Any], t_ns: int) -> None:
         groups = [values[i:i + 4] for i in range(0, len(values), 4)]
@@ -723,6 +753,7 @@ class Daemon:
         notes = tuple(sorted((Note(p, v, s, d) for p, v, s, d in groups), key=lambda n: (n.start, n.pitch)))
         assert self.engine is not None
         self.capture.clear()
+        self.styles.add_phrase(notes, float(self.params["tempo"]))
         self.engine.seed(notes, t_ns)
 
     def on_clear(self, address: str, values: list[Any], t_ns: int) -> None:
@@ -786,6 +817,21 @@ class Daemon:
         assert self.engine is not None
         self.engine.swap(values[0])
 
+    def on_style(self, address: str, values: list[Any], t_ns: int) -> None:
+        self._select_style(values[0])
+
+    def on_style_learn(self, address: str, values: list[Any], t_ns: int) -> None:
+        try:
+            self.styles.learn(values[0])
+        except (StyleError, ModelError) as exc:
+            raise RequestError(str(exc)) from None
+
+    def _select_style(self, name: str) -> None:
+        try:
+            self.styles.select(name)
+        except ModelError as exc:
+            raise RequestError(str(exc)) from None
+
     def on_status(self, address: str, values: list[Any], t_ns: int) -> None:
         self._send_status()
 
@@ -810,13 +856,24 @@ class Daemon:
         return None
 
     def _load_model(self, name: str) -> Model:
-        model = load_model(name, self._folders)
+        model = load_model(name, self._folders, precision=self.serve.precision)
+        self.styles.attach(model, str(self.params["style"]))
         self.model = model
         return model
 
     def _param_changed(self, name: str, old: Any, new: Any) -> None:
         if name in ("tempo", "phrase_end", "gap_seconds", "bar_beats", "feedback_suppress"):
             self.call(self._configure_capture)
+        elif name == "blend":
+            self.styles.set_weight(float(new))
+        elif name == "style" and new:
+            self.call(lambda: self._style_param(str(new)))
+
+    def _style_param(self, name: str) -> None:
+        try:
+            self._select_style(name)
+        except RequestError as exc:
+            self.error(f"{PREFIX}/style", str(exc))
 
     def _configure_capture(self) -> None:
         p = self.params.snapshot()
@@ -840,6 +897,16 @@ class Daemon:
     @property
     def state(self) -> str:
         return self._state
+
+    @property
+    def rejected(self) -> int:
+        """Messages and packets answered with (or held back from) ``/segue/error``."""
+        return self.error_limiter.taken
+
+    @property
+    def errors_suppressed(self) -> int:
+        """``/segue/error`` replies held back by the rate limit."""
+        return self.error_limiter.held_total
 
     def _send_status(self) -> None:
         stats: dict[str, float] = {"late": 0, "max_ms": 0.0}

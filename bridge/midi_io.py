@@ -40,6 +40,10 @@ API_IDS: dict[str, int] = {
 }
 API_CHOICES = ("auto", *API_IDS)
 
+UNSTICK_INTERVAL_S = 0.25  # JACK input: longest deafness after a cut-short sysex
+UNSTICK_PORT = "sysex unstick"  # the JACK port that sends it (hidden from `segue ports`)
+_LONE_EOX = [0xF7]
+
 FIX_HINT = ("start a JACK server (`jackd -d dummy -r 48000 -p 64`, then --midi-api jack) or load the ALSA "
             "sequencer (`sudo modprobe snd-seq`)")
 
@@ -126,7 +130,8 @@ def list_ports(apis: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
             mi = rtmidi.MidiIn(rtapi=rtapi, name="segue ports")
             mo = rtmidi.MidiOut(rtapi=rtapi, name="segue ports")
             try:
-                result[api] = {"inputs": mi.get_ports(), "outputs": mo.get_ports()}
+                inputs = [n for n in mi.get_ports() if not n.endswith(f":{UNSTICK_PORT}")]  # segue's own
+                result[api] = {"inputs": inputs, "outputs": mo.get_ports()}
             finally:
                 mi.delete()
                 mo.delete()
@@ -356,6 +361,8 @@ class MidiPorts:
         self.on_lost = on_lost  # called once (from the input thread) when the JACK server goes away
         self._watch: JackWatch | None = None
         self._lost_reported = False
+        self._unstick: Any = None  # see _unstick_port
+        self._unstick_due = 0.0
 
     # -- lifecycle
     def open(self) -> MidiPorts:
@@ -385,9 +392,13 @@ class MidiPorts:
         if api == "jack":
             self._watch = JackWatch.open(f"{self.client_name}-watch")
         if self.use_input:
+            unstick = self._unstick_port(rtapi) if api == "jack" and self.ignore_sysex else None
+            before = unstick.get_ports() if unstick is not None else []
             self._in = rtmidi.MidiIn(rtapi=rtapi, name=self.client_name)
             self._in.ignore_types(sysex=self.ignore_sysex, timing=False, active_sense=True)
             self.input_port = self._open_one(self._in, self.connect_in, self.in_name, "input")
+            if unstick is not None:
+                self._connect_unstick(unstick, before)
             if self.input_mode == "poll" or (self.input_mode == "auto" and api == "jack"):
                 # JACK calls input callbacks from its real-time thread: Python there (waiting for the GIL)
                 # makes the whole JACK graph miss its deadline. Poll rtmidi's own queue instead.
@@ -400,6 +411,31 @@ class MidiPorts:
         if self.use_output:
             self._out = rtmidi.MidiOut(rtapi=rtapi, name=self.client_name)
             self.output_port = self._open_one(self._out, self.connect_out, self.out_name, "output")
+
+    def _unstick_port(self, rtapi: int) -> Any:
+        """An output that will feed our own JACK input a lone End-of-Exclusive now and then.
+
+        rtmidi's JACK input treats every event after a sysex start as part of that sysex until a 0xF7
+        arrives, and segue ignores sysex: one cut-short sysex (a cable pulled mid-dump, a fuzzer) would
+        leave the input deaf for good. A lone 0xF7 every ``UNSTICK_INTERVAL_S`` ends such a sysex; on a
+        healthy input it is one event, dropped on arrival."""
+        try:
+            return rtmidi.MidiOut(rtapi=rtapi, name=f"{self.client_name}-unstick")
+        except (rtmidi.RtMidiError, OSError) as exc:
+            log.debug("no sysex unstick port: %s", exc)
+            return None
+
+    def _connect_unstick(self, unstick: Any, before: list[str]) -> None:
+        try:
+            after = unstick.get_ports()
+            ours = [name for name in after if name not in before]  # the input port just opened
+            if len(ours) != 1:
+                raise OSError(f"cannot tell our own input port among {ours}")
+            unstick.open_port(after.index(ours[0]), UNSTICK_PORT)
+            self._unstick = unstick
+        except (rtmidi.RtMidiError, OSError) as exc:
+            log.warning("MIDI input: a cut-short sysex may leave it deaf until the next 0xF7 (%s)", exc)
+            unstick.delete()
 
     @staticmethod
     def _open_one(port: Any, wanted: str | None, virtual_name: str, what: str) -> str:
@@ -442,13 +478,15 @@ class MidiPorts:
         return self._watch is not None and self._watch.lost.is_set()
 
     def _close_ports(self) -> None:
+        if self._poll_thread is not None:  # first: it reads the input and sends the unstick bytes
+            self._poll_stop.set()
+            if self._poll_thread is not threading.current_thread():
+                self._poll_thread.join(2.0)
+            self._poll_thread = None
+        unstick, self._unstick = self._unstick, None
         if self.server_lost:
             # rtmidi's close waits a second per port on a dead server: drop the handles instead
             log.warning("JACK server is gone: MIDI ports dropped without closing")
-            self._poll_stop.set()
-            if self._poll_thread is not None and self._poll_thread is not threading.current_thread():
-                self._poll_thread.join(2.0)
-            self._poll_thread = None
             self._in = None
             with self._out_lock:
                 self._out = None
@@ -457,10 +495,12 @@ class MidiPorts:
         if self._watch is not None:
             self._watch.close()
             self._watch = None
-        if self._poll_thread is not None:
-            self._poll_stop.set()
-            self._poll_thread.join(2.0)
-            self._poll_thread = None
+        if unstick is not None:
+            try:
+                unstick.close_port()
+                unstick.delete()
+            except Exception:
+                log.exception("closing the sysex unstick port failed")
         if self._in is not None:
             try:
                 self._in.cancel_callback()
@@ -487,6 +527,8 @@ class MidiPorts:
     # -- input
     def _on_input(self, message: tuple[list[int], float], data: object = None) -> None:
         t_ns = time.perf_counter_ns()
+        if self._unstick is not None and message[0] == _LONE_EOX:
+            return  # our own sysex unstick byte (or a device's stray one): nothing to decode
         try:
             self.events.put_nowait(MidiEvent(t_ns, bytes(message[0])))
         except queue.Full:
@@ -509,6 +551,12 @@ class MidiPorts:
                 self._on_input(item)
             if self.server_lost and not self._lost_reported:
                 self._report_lost()
+            if self._unstick is not None and not self.server_lost and time.monotonic() >= self._unstick_due:
+                self._unstick_due = time.monotonic() + UNSTICK_INTERVAL_S
+                try:
+                    self._unstick.send_message(_LONE_EOX)
+                except Exception:
+                    self.callback_errors += 1
             self._poll_stop.wait(self.poll_interval_s)
 
     def _report_lost(self) -> None:

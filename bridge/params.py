@@ -200,8 +200,8 @@ PARAMS: tuple[Param, ...] = (
     Param("pitch_max", int, 108, "highest pitch the continuation may play (MIDI note number)", 0, 127),
     Param("key", str, "C", "tonic of the scale constraint", choices=KEYS),
     Param("scale", str, "chromatic", "pitches allowed in the continuation (chromatic = all)", choices=SCALES),
-    Param("blend", float, 0.5, "weight of the style graph in the blend sampler (0 = decoder only, 1 = graph "
-          "only)", 0.0, 1.0),
+    Param("blend", float, 0.5, "weight of the style graph in the blend sampler: the decoder's probabilities "
+          "times the style's next-token probabilities to this power (0 = decoder alone)", 0.0, 1.0),
     Param("seed", int, -1, "random seed for reproducible continuations (-1 = fresh randomness each time)",
           -1, 2**31 - 1),
     Param("style", str, "", "name of the learned style the graph and blend samplers use (empty = default)"),

@@ -31,7 +31,9 @@ class SamplingParams:
     top_k: int = 0  # 0 = off
     top_p: float = 1.0  # 1 = off
     top_k_offset: int = 0  # skip the k most likely tokens ("surprise")
-    rest_bias: float = 0.0  # "creativity": subtracted from the logit per rest/time shift a token holds; > 0 = more notes
+    rest_bias: float = (
+        0.0  # "creativity": subtracted from the logit per rest/time shift a token holds; > 0 = more notes
+    )
     repetition_penalty: float = 1.0  # 1 = off; > 1 discourages recently played pitches
     repetition_window: int = 16  # recent pitches the penalty looks at
     beam_width: int = 4

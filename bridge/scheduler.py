@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
+YIELD_NS = 200_000  # below this the scheduler spins without yielding the interpreter
 
 
 def beats_to_ns(beats: float, tempo_bpm: float) -> int:
@@ -88,6 +89,7 @@ class Event:
     channel: int
     duration_beats: float
     note_id: int
+    queued_ns: int = 0  # when it was scheduled: after ``due_ns`` means it arrived late
 
 
 class LatenessStats:
@@ -98,32 +100,41 @@ class LatenessStats:
         self.count = 0
         self.late = 0
         self.max_ns = 0
+        self.behind = 0  # events scheduled after they were due (generation did not keep up)
         self._recent: deque[int] = deque(maxlen=window)
         self._lock = threading.Lock()
 
-    def record(self, lateness_ns: int) -> None:
-        """Add one event's lateness (negative values count as 0: sent early is not possible)."""
+    def record(self, lateness_ns: int, arrived_late: bool = False) -> None:
+        """Add one event's lateness (negative values count as 0: sent early is not possible).
+
+        ``count``, ``late`` and ``max`` cover every event; the percentiles only the events that arrived
+        in time, so they are the scheduler's own jitter. ``behind`` counts those that arrived late.
+        """
         lateness_ns = max(0, lateness_ns)
         with self._lock:
             self.count += 1
             if lateness_ns > self.late_ns:
                 self.late += 1
             self.max_ns = max(self.max_ns, lateness_ns)
-            self._recent.append(lateness_ns)
+            if arrived_late:
+                self.behind += 1
+            else:
+                self._recent.append(lateness_ns)
 
     def snapshot(self) -> dict[str, float]:
-        """``count``, ``late`` (over ``late_ns``), ``max_ms``, ``p50_ms``, ``p99_ms`` (recent window)."""
+        """``count``, ``late`` (over ``late_ns``), ``max_ms``, ``behind``, and the scheduler's jitter
+        ``p50_ms``/``p99_ms`` over the recent events that arrived in time."""
         with self._lock:
             recent = sorted(self._recent)
-            count, late, max_ns = self.count, self.late, self.max_ns
+            count, late, max_ns, behind = self.count, self.late, self.max_ns, self.behind
 
         def pct(q: float) -> float:
             if not recent:
                 return 0.0
             return recent[min(len(recent) - 1, int(q * len(recent)))] / NS_PER_MS
 
-        return {"count": count, "late": late, "max_ms": max_ns / NS_PER_MS, "p50_ms": pct(0.5),
-                "p99_ms": pct(0.99)}
+        return {"count": count, "late": late, "max_ms": max_ns / NS_PER_MS, "behind": behind,
+                "p50_ms": pct(0.5), "p99_ms": pct(0.99)}
 
 
 class BeatTimeline:
@@ -207,13 +218,17 @@ class Scheduler:
         return self._heap[0][0] if self._heap else None
 
     # -- scheduling
-    def schedule(self, note: Note, at_ns: int) -> None:
-        """Queue ``note``'s note-on at ``at_ns`` (+ latency), its note-off ``note.duration`` beats later."""
+    def schedule(self, note: Note, at_ns: int, queued_ns: int | None = None) -> None:
+        """Queue ``note``'s note-on at ``at_ns`` (+ latency), its note-off ``note.duration`` beats later.
+
+        ``queued_ns``: when the caller handed it over (default: now), to tell late arrivals apart.
+        """
         on_ns = int(at_ns) + self.latency_ns
         off_ns = on_ns + max(1, self.beats_to_ns(note.duration))
         note_id = next(self._ids)
-        self._push(Event(on_ns, "on", note.pitch, note.velocity, note.channel, note.duration, note_id))
-        self._push(Event(off_ns, "off", note.pitch, 0, note.channel, note.duration, note_id))
+        q = self.clock() if queued_ns is None else queued_ns
+        self._push(Event(on_ns, "on", note.pitch, note.velocity, note.channel, note.duration, note_id, q))
+        self._push(Event(off_ns, "off", note.pitch, 0, note.channel, note.duration, note_id, q))
 
     def schedule_phrase(self, notes: Iterable[Note], origin_ns: int) -> None:
         """Queue notes whose ``start`` (beats) counts from ``origin_ns``, at the current tempo."""
@@ -256,7 +271,7 @@ class Scheduler:
             except Exception:
                 log.exception("note-on %d on channel %d failed", ev.pitch, ev.channel + 1)
         late = now - ev.due_ns
-        self.stats.record(late)
+        self.stats.record(late, arrived_late=ev.queued_ns > ev.due_ns)
         if late > self.warn_late_ns:
             log.warning("note-%s %d sent %.2f ms late", ev.kind, ev.pitch, late / NS_PER_MS)
 
@@ -363,7 +378,8 @@ class RealtimeScheduler:
     # -- commands (any thread)
     def schedule(self, note: Note, at_ns: int) -> None:
         """Queue ``note`` at ``at_ns`` (perf_counter_ns)."""
-        self._call(lambda: self.core.schedule(note, at_ns))
+        queued = self.clock()
+        self._call(lambda: self.core.schedule(note, at_ns, queued))
 
     def set_tempo(self, tempo_bpm: float) -> None:
         """Tempo for durations of notes scheduled from now on."""
@@ -428,6 +444,20 @@ class RealtimeScheduler:
             log.info("scheduler thread keeps normal priority (SCHED_FIFO not permitted: %s); timing may "
                      "suffer on a busy machine", exc)
 
+    def _spin_until(self, due: int) -> None:
+        """Wait for ``due`` on the clock: yield the GIL while more than ``YIELD_NS`` remain, then spin.
+
+        A bare spin would hold the interpreter for up to ``spin_ns`` before every event and starve the
+        engine thread that samples the next notes; ``time.sleep(0)`` lets it run in between.
+        """
+        clock = self.clock
+        while True:
+            left = due - clock()
+            if left <= 0:
+                return
+            if left > YIELD_NS:
+                time.sleep(0)
+
     def _run(self) -> None:
         core = self.core
         self._raise_priority()
@@ -444,8 +474,7 @@ class RealtimeScheduler:
                     self._drain(0)
                     due = core.next_due()
                     if due is not None:
-                        while self.clock() < due:
-                            pass
+                        self._spin_until(due)
         except Exception:
             log.exception("scheduler thread failed; releasing notes")
             core.cancel_pending()

@@ -76,18 +76,24 @@ class StyleGraph:
             self._dense["w"] = out
         return out
 
-    def transition(self) -> np.ndarray:
-        """``[V, V]`` row-normalised window weights: the graph's next-token distribution per token.
+    def transition(self, window: bool = False) -> np.ndarray:
+        """``[V, V]`` row-normalised next-token counts: the style's next-token distribution per token.
 
-        Rows of tokens the style never left are all zero.
+        ``window=True`` normalises the window weights instead (every neighbour within the window, nearer
+        ones weighing more). Rows of tokens the style never left are all zero.
         """
-        out = self._dense.get("p")
+        key = "p_window" if window else "p_next"
+        out = self._dense.get(key)
         if out is None:
-            w = self.dense()
+            if window:
+                w = self.dense()
+            else:
+                w = np.zeros((self.vocab_size, self.vocab_size), dtype=np.float32)
+                w[self.src, self.dst] = self.next_weight
             total = w.sum(axis=1, keepdims=True)
             out = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
             out.flags.writeable = False
-            self._dense["p"] = out
+            self._dense[key] = out
         return out
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -243,11 +249,20 @@ class Style:
     @classmethod
     def load(cls, models_root: Path | str, name: str) -> Style:
         """Load ``models/styles/<name>/`` after checking each file against the manifest's sha256."""
-        models_root = Path(models_root)
-        files = _checked_style_files(models_root, name)
+        files = _checked_style_files(Path(models_root), name)
+        return cls._read(name, files)
+
+    @classmethod
+    def read_folder(cls, folder: Path, name: str) -> Style:
+        """Read a style folder this process wrote itself (no manifest, so no checksums)."""
+        files = {f.name: f for f in Path(folder).iterdir() if f.is_file()}
+        return cls._read(name, files)
+
+    @classmethod
+    def _read(cls, name: str, files: dict[str, Path]) -> Style:
         for needed in (GRAPH_FILE, EMBEDDINGS_FILE, CARD_FILE):
             if needed not in files:
-                raise StyleError(f"style {name!r}: {needed} is not listed in the manifest")
+                raise StyleError(f"style {name!r}: {needed} is missing")
         card = read_json(files[CARD_FILE], "style card")
         if card.get("format") != STYLE_FORMAT or card.get("version") != STYLE_VERSION:
             raise StyleError(f"style {name!r}: style.json is not a {STYLE_FORMAT} v{STYLE_VERSION} card")

@@ -85,7 +85,10 @@ def convert_abc_file(abc: Path, out_dir: Path, binary: Path) -> list[Path]:
         shutil.copy(abc, local)
         subprocess.run(
             [str(binary), local.name, "-silent", "-NGUI", "-NCOM"],
-            cwd=tmp, capture_output=True, timeout=120, check=False,
+            cwd=tmp,
+            capture_output=True,
+            timeout=120,
+            check=False,
         )
         written = []
         for mid in sorted(Path(tmp).glob("*.mid")):
@@ -118,8 +121,9 @@ def _progress(items: Iterable, total: int, desc: str):
         return items
 
 
-def build_corpus(out: Path, extra_dirs: Iterable[Path] = (), workers: int = 2,
-                 max_score_kb: int = 0) -> list[Piece]:
+def build_corpus(
+    out: Path, extra_dirs: Iterable[Path] = (), workers: int = 2, max_score_kb: int = 0
+) -> list[Piece]:
     """Convert what is missing under ``out/midi`` and (re)write ``out/index.json``.
 
     ``max_score_kb`` > 0 skips score files larger than that (the long quartets take minutes each).
@@ -141,7 +145,11 @@ def build_corpus(out: Path, extra_dirs: Iterable[Path] = (), workers: int = 2,
     for c in collections:
         for f in sorted(c.rglob("*")):
             if f.suffix.lower() in SCORE_SUFFIXES:
-                target = midi_root / c.name / (f.relative_to(c).with_suffix("").as_posix().replace("/", "_") + ".mid")
+                target = (
+                    midi_root
+                    / c.name
+                    / (f.relative_to(c).with_suffix("").as_posix().replace("/", "_") + ".mid")
+                )
                 too_big = max_score_kb > 0 and f.stat().st_size > max_score_kb * 1024
                 if not too_big and not target.exists() and not target.with_suffix(".failed").exists():
                     score_jobs.append((str(f), str(target)))
@@ -189,10 +197,21 @@ def write_index(out: Path) -> list[Piece]:
             continue
         if notes == 0:
             continue
-        pieces.append(Piece(id=piece_id, collection=collection, composer=collection,
-                            source=piece_id, split=split_for(piece_id, collection), notes=notes))
-    index = {"version": INDEX_VERSION, "held_out_style": {HELD_OUT_STYLE_NAME: list(HELD_OUT_STYLE)},
-             "pieces": [asdict(p) for p in pieces]}
+        pieces.append(
+            Piece(
+                id=piece_id,
+                collection=collection,
+                composer=collection,
+                source=piece_id,
+                split=split_for(piece_id, collection),
+                notes=notes,
+            )
+        )
+    index = {
+        "version": INDEX_VERSION,
+        "held_out_style": {HELD_OUT_STYLE_NAME: list(HELD_OUT_STYLE)},
+        "pieces": [asdict(p) for p in pieces],
+    }
     index_path.write_text(json.dumps(index, indent=1))
     return pieces
 

@@ -2,8 +2,8 @@
 
 Each piece becomes ``[BOS] tokens [EOS]``; pieces are concatenated per split into ``data/tokens/<split>.npy``
 (uint16) with ``<split>.offsets.npy`` marking where each piece starts. The training split is augmented:
-besides the original, ``--augment - 1`` copies transposed by a random interval in [-6, 6] (kept only when every
-note stays in the tokenizer's pitch range) with every velocity shifted by the same random amount (+-12).
+besides the original, ``--augment - 1`` copies transposed by a random interval in [-6, 6] (kept only when
+every note stays in the tokenizer's pitch range) with every velocity shifted by the same random amount (+-12).
 """
 
 from __future__ import annotations

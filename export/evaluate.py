@@ -18,6 +18,7 @@ import json
 import logging
 import math
 from collections import Counter, defaultdict
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,11 @@ class NGramModel:
                 total -= math.log(self.prob(history, toks[i]))
                 count += 1
         return total / count
+
+
+def _enough(items: list, count: int) -> bool:
+    """True once ``items`` holds ``count`` entries (a sampler's stop predicate)."""
+    return len(items) >= count
 
 
 def split_sequences(tokens: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
@@ -129,8 +135,8 @@ def notes_per_beat(notes) -> float:
 def continuation_stats(bundle, corpus: Path, piece_ids: list[str], pieces: int, seed: int) -> dict:
     """Seed 32 notes, compare 64 generated notes with the real next 64."""
     from bridge.notes import Note
-    from bridge.sampling import SamplingParams
     from bridge.samplers.decoder import DecoderSampler
+    from bridge.sampling import SamplingParams
     from export.tokenizer import load_merged
 
     sampler = DecoderSampler(bundle)
@@ -146,15 +152,21 @@ def continuation_stats(bundle, corpus: Path, piece_ids: list[str], pieces: int, 
         if not score.tracks or len(score.tracks[0].notes) < 96:
             continue
         tpq = score.ticks_per_quarter
-        notes = [Note(min(max(n.pitch, 0), 127), max(1, min(127, n.velocity)), n.time / tpq,
-                      max(n.duration / tpq, 1 / 32)) for n in score.tracks[0].notes]
+        notes = [
+            Note(
+                min(max(n.pitch, 0), 127),
+                max(1, min(127, n.velocity)),
+                n.time / tpq,
+                max(n.duration / tpq, 1 / 32),
+            )
+            for n in score.tracks[0].notes
+        ]
         tempo = score.tempos[0].qpm if len(score.tempos) else 120.0
         seed_notes, real = notes[:32], notes[32:96]
         seed_ids = scheme.encode(seed_notes, tempo)
         decoder = scheme.stream_decoder(seed_ids)
         generated: list = []
-        stop = lambda: len(generated) >= 64  # noqa: E731 - a tiny predicate for the sampler
-        for token in sampler.generate(seed_ids, params, rng, stop):
+        for token in sampler.generate(seed_ids, params, rng, partial(_enough, generated, 64)):
             generated.extend(decoder.feed(token))
         root, mode = estimate_key([n.pitch for n in seed_notes], [n.duration for n in seed_notes])
         for name, cont in (("real", real), ("generated", generated[:64])):
@@ -193,7 +205,9 @@ def main(argv: list[str] | None = None) -> None:
         "decoder_test_nll": round(decoder_nll(sampler, test, bundle.context_length), 4),
         "ngram4_test_nll": round(ngram.nll(test), 4),
     }
-    log.info("NLL per token: decoder %.4f, 4-gram %.4f", figures["decoder_test_nll"], figures["ngram4_test_nll"])
+    log.info(
+        "NLL per token: decoder %.4f, 4-gram %.4f", figures["decoder_test_nll"], figures["ngram4_test_nll"]
+    )
     for split in ("test", "style_test"):
         ids = json.loads((args.data / f"{split}.pieces.json").read_text())
         figures[f"continuation_{split}"] = continuation_stats(bundle, args.corpus, ids, args.pieces, seed=0)

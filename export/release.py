@@ -12,9 +12,12 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from export.manifest import register_model
 from export.model import save_npz
 from export.onnx_export import export_onnx, parity
+from export.quantize import INT8_FILE, quantize_decoder
 from export.train import load_trained
 
 log = logging.getLogger(__name__)
@@ -23,11 +26,23 @@ REPRODUCE = [
     "pip install -e '.[export]'",
     "python -m export.corpus --out data/corpus",
     "python -m export.tokenizer --corpus data/corpus --out models/default --vocab-size 1000",
-    "python -m export.dataset --corpus data/corpus --tokenizer models/default/tokenizer.json --out data/tokens",
+    "python -m export.dataset --corpus data/corpus --tokenizer models/default/tokenizer.json "
+    "--out data/tokens",
     "python -m export.train --data data/tokens --out runs/default --steps 1200 --minutes 55",
+    "python -m export.train --data data/tokens --out runs/default --steps 1900 --minutes 28 --resume",
     "python -m export.release --run runs/default --name default",
 ]
 SHIPPED_FILES = ["decoder.onnx", "tokenizer.json", "config.json", "weights.npz"]
+
+
+def training_minutes(history: list[dict]) -> float:
+    """Wall minutes over every run of a resumed training (each run's clock starts at 0)."""
+    total, last = 0.0, 0.0
+    for entry in history:
+        if entry["minutes"] < last:  # a resumed run: its clock restarted
+            total += last
+        last = entry["minutes"]
+    return total + last
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,30 +63,61 @@ def main(argv: list[str] | None = None) -> None:
     history = json.loads((args.run / "history.json").read_text())
     best = min(history, key=lambda h: h["val_nll"])
     stats = json.loads((args.data / "stats.json").read_text())
-    tok_stats = json.loads((out / "tokenizer_stats.json").read_text()) if (out / "tokenizer_stats.json").exists() else {}
+    tok_stats = (
+        json.loads((out / "tokenizer_stats.json").read_text())
+        if (out / "tokenizer_stats.json").exists()
+        else {}
+    )
     data = {
         "source": "music21's bundled corpus converted to MIDI (export.corpus); ABC collections by abc2midi",
-        "held_out_style": "fiddle: oneills1850, ryansMammoth, airdsAirs, nottingham-dataset (never trained on)",
+        "held_out_style": "fiddle: oneills1850, ryansMammoth, airdsAirs, nottingham-dataset "
+        "(never trained on)",
         "splits": stats,
         "augmentation": "train x4: original + 3 copies transposed in [-6, 6] semitones, velocity +-12",
     }
-    onnx_path = export_onnx(model, out / "tokenizer.json", out, {"trained_on": data["source"],
-                                                                 "tokens_per_note": tok_stats.get("tokens_per_note_bpe")})
+    onnx_path = export_onnx(
+        model,
+        out / "tokenizer.json",
+        out,
+        {"trained_on": data["source"], "tokens_per_note": tok_stats.get("tokens_per_note_bpe")},
+    )
     save_npz(model, out / "weights.npz")
     worst = parity(model, onnx_path)
     log.info("parity torch vs onnxruntime: max abs logit difference %.2e", worst)
-    metrics = {"params": model.num_params(), "train_steps": history[-1]["step"],
-               "train_minutes": round(history[-1]["minutes"], 1), "best_step": best["step"],
-               "validation_nll": round(best["val_nll"], 4), "onnx_parity_max_abs": float(f"{worst:.2e}"),
-               "tokenizer": tok_stats}
-    register_model(args.models, args.name, SHIPPED_FILES, metrics=metrics, data=data, reproduce=REPRODUCE)
+    files = list(SHIPPED_FILES)
+    int8 = quantize_decoder(out, np.load(args.data / "test.npy"))
+    if int8["shipped"]:
+        files.append(INT8_FILE)
+    metrics = {
+        "params": model.num_params(),
+        "train_steps": history[-1]["step"],
+        "train_minutes": round(training_minutes(history), 1),
+        "best_step": best["step"],
+        "validation_nll": round(best["val_nll"], 4),
+        "onnx_parity_max_abs": float(f"{worst:.2e}"),
+        "tokenizer": tok_stats,
+        "int8": int8,
+    }
+    register_model(args.models, args.name, files, metrics=metrics, data=data, reproduce=REPRODUCE)
     if not args.skip_eval:
         figures_path = out / "metrics.json"
-        evaluate.main(["--models", str(args.models), "--name", args.name, "--data", str(args.data),
-                       "--corpus", str(args.corpus), "--out", str(figures_path)])
+        evaluate.main(
+            [
+                "--models",
+                str(args.models),
+                "--name",
+                args.name,
+                "--data",
+                str(args.data),
+                "--corpus",
+                str(args.corpus),
+                "--out",
+                str(figures_path),
+            ]
+        )
         metrics.update(json.loads(figures_path.read_text()))
         figures_path.unlink()
-    register_model(args.models, args.name, SHIPPED_FILES, metrics=metrics, data=data, reproduce=REPRODUCE)
+    register_model(args.models, args.name, files, metrics=metrics, data=data, reproduce=REPRODUCE)
     log.info("registered %s: %s", args.name, json.dumps(metrics))
 
 

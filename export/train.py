@@ -51,7 +51,9 @@ def evaluate_nll(model: GPT, tokens: np.ndarray, window: int, max_windows: int =
     """Mean NLL per token (nats) over non-overlapping windows at fixed positions."""
     model.eval()
     total, count = 0.0, 0
-    starts = np.linspace(0, len(tokens) - window - 1, num=min(max_windows, (len(tokens) - 1) // window)).astype(int)
+    starts = np.linspace(
+        0, len(tokens) - window - 1, num=min(max_windows, (len(tokens) - 1) // window)
+    ).astype(int)
     for chunk in np.array_split(starts, max(1, len(starts) // 16)):
         rows = np.stack([tokens[s : s + window + 1] for s in chunk]).astype(np.int64)
         x, y = torch.from_numpy(rows[:, :-1]), torch.from_numpy(rows[:, 1:])
@@ -62,10 +64,21 @@ def evaluate_nll(model: GPT, tokens: np.ndarray, window: int, max_windows: int =
     return total / count
 
 
-def save_checkpoint(path: Path, model: GPT, opt: torch.optim.Optimizer, step: int, best: float, history: list) -> None:
+def save_checkpoint(
+    path: Path, model: GPT, opt: torch.optim.Optimizer, step: int, best: float, history: list
+) -> None:
     tmp = path.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "best_val": best,
-                "config": model.cfg.to_dict(), "history": history}, tmp)
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "step": step,
+            "best_val": best,
+            "config": model.cfg.to_dict(),
+            "history": history,
+        },
+        tmp,
+    )
     tmp.replace(path)
 
 
@@ -104,13 +117,22 @@ def main(argv: list[str] | None = None) -> None:
 
     train = np.load(args.data / "train.npy")
     val = np.load(args.data / "validation.npy")
-    cfg = GPTConfig(vocab_size=args.vocab_size, context_length=args.context, n_layer=args.layers,
-                    n_head=args.heads, n_embd=args.embd, dropout=args.dropout)
+    cfg = GPTConfig(
+        vocab_size=args.vocab_size,
+        context_length=args.context,
+        n_layer=args.layers,
+        n_head=args.heads,
+        n_embd=args.embd,
+        dropout=args.dropout,
+    )
     model = GPT(cfg)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.95))
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=args.lr,
+        betas=(0.9, 0.95),
+    )
     step, best, history = 0, float("inf"), []
     last = args.out / "last.pt"
     if args.resume and last.exists():
@@ -119,7 +141,12 @@ def main(argv: list[str] | None = None) -> None:
         opt.load_state_dict(state["optimizer"])
         step, best, history = state["step"], state["best_val"], state["history"]
         log.info("resumed at step %d (best val %.4f)", step, best)
-    log.info("model %.2fM parameters; train %d tokens, validation %d", model.num_params() / 1e6, len(train), len(val))
+    log.info(
+        "model %.2fM parameters; train %d tokens, validation %d",
+        model.num_params() / 1e6,
+        len(train),
+        len(val),
+    )
     windows = TokenWindows(train, cfg.context_length, args.seed + step)
     started = time.time()
     tokens_seen = 0
@@ -138,11 +165,23 @@ def main(argv: list[str] | None = None) -> None:
         elapsed = time.time() - started
         out_of_time = args.minutes > 0 and elapsed > args.minutes * 60
         if step % 50 == 0:
-            log.info("step %d loss %.4f lr %.2e %.0f tok/s", step, float(loss.detach()), opt.param_groups[0]["lr"],
-                     tokens_seen / elapsed)
+            log.info(
+                "step %d loss %.4f lr %.2e %.0f tok/s",
+                step,
+                float(loss.detach()),
+                opt.param_groups[0]["lr"],
+                tokens_seen / elapsed,
+            )
         if step % args.eval_every == 0 or step == args.steps or out_of_time:
             val_nll = evaluate_nll(model, val, cfg.context_length)
-            history.append({"step": step, "train_loss": float(loss.detach()), "val_nll": val_nll, "minutes": elapsed / 60})
+            history.append(
+                {
+                    "step": step,
+                    "train_loss": float(loss.detach()),
+                    "val_nll": val_nll,
+                    "minutes": elapsed / 60,
+                }
+            )
             log.info("step %d validation NLL %.4f (best %.4f)", step, val_nll, min(best, val_nll))
             save_checkpoint(last, model, opt, step, min(best, val_nll), history)
             if val_nll < best:

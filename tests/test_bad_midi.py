@@ -25,7 +25,7 @@ from test_daemon_osc import TEST_PARAMS, TINY, models_dir
 
 from bridge.config import ServeConfig
 from bridge.daemon import Daemon
-from bridge.midi_io import MidiDecoder
+from bridge.midi_io import UNSTICK_INTERVAL_S, MidiDecoder
 from bridge.params import ParamStore
 
 __all__ = ["models_dir"]
@@ -161,6 +161,30 @@ def test_all_channels_velocity_zero_orphan_offs_and_running_status(
         seed = daemon.engine.seed_notes
         assert sorted(n.pitch for n in seed) == list(range(48, 64))  # one note per channel, no more
         stuck_note_audit.assert_clean(timeout=10)
+    finally:
+        source.close()
+
+
+def test_a_cut_short_sysex_does_not_leave_the_input_deaf(
+        jack_server: JackServer, midi_daemon: tuple[Daemon, OrderedReplies, SimpleUDPClient]) -> None:
+    """rtmidi's JACK input swallows everything after a sysex start until a 0xF7: segue ends it."""
+    daemon, replies, client = midi_daemon
+    client.send_message("/segue/set", ["phrase_end", "trigger"])
+    ping(client, replies, "trigger mode")
+    segue_in, _ = segue_ports(jack_server)
+    source = RawMidiOut(jack_server, "fuzz out sysex", segue_in)
+    try:
+        source.send(iter([[0xF0, 0x7E, 0x01, 0x02], [0xF0, *range(100)]]))  # two dumps, never ended
+        time.sleep(UNSTICK_INTERVAL_S * 2)
+        source.send(iter([[0x90, 70, 100], [0x80, 70, 0]]))
+
+        def played() -> list[int]:
+            daemon.sync()
+            phrase = daemon.capture.peek(daemon.clock())
+            return [n.pitch for n in phrase.notes] if phrase is not None else []
+
+        assert wait_for(lambda: played() == [70], timeout=10)
+        assert daemon._midi.decoder.errors == 0  # the unstick bytes are not garbage
     finally:
         source.close()
 

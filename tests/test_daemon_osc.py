@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from conftest import StuckNoteAudit, free_udp_port, wait_for
 from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import ThreadingOSCUDPServer
+from pythonosc.osc_server import BlockingOSCUDPServer
 from pythonosc.udp_client import SimpleUDPClient
 
 from bridge.config import ServeConfig
@@ -84,7 +84,7 @@ class Replies:
         self._cond = threading.Condition()
         dispatcher = Dispatcher()
         dispatcher.set_default_handler(self._on, needs_reply_address=False)
-        self._server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self._server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
@@ -216,7 +216,8 @@ BAD_MESSAGES: list[tuple[str, list[Any], str]] = [
     ("/segue/set", ["temperature"], "expects 2 argument"),
     ("/segue/param/top_k", [1.5], "whole number"),
     ("/segue/set", ["pitch_min", 120], "must not exceed"),
-    ("/segue/note", [60], "expects 2-3 argument"),
+    ("/segue/note", [60], "expects 2-4 argument"),
+    ("/segue/note", [60, 100, 1, 0.0], "beats"),
     ("/segue/note", [200, 100], "pitch 200 is out of range"),
     ("/segue/note", [60, 100, 17], "channel 17 is out of range"),
     ("/segue/note", ["C4", 100], "pitch must be a number"),
@@ -311,6 +312,20 @@ def test_notes_in_phrase_end_continuation_out(
     replies.wait("/segue/noteon")
     assert daemon.engine is not None and daemon.engine.wait_idle(10)
     assert [n.pitch for n in daemon.engine.seed_notes] == [60, 64, 67, 72]
+    stuck_note_audit.assert_clean(timeout=10)
+
+
+def test_notes_without_note_offs_end_with_their_duration(
+        daemon: Daemon, client: SimpleUDPClient, replies: Replies, stuck_note_audit: StuckNoteAudit) -> None:
+    """Live coding senders (Tidal) send note-ons only: a duration in beats releases each note."""
+    client.send_message("/segue/set", ["gap_seconds", 0.1])
+    for pitch in (60, 64, 67):
+        client.send_message("/segue/note", [pitch, 100, 1, 0.25])  # 0.25 beats at 300 BPM: 50 ms
+    replies.wait("/segue/noteon")
+    assert daemon.engine is not None and daemon.engine.wait_idle(10)
+    seed = daemon.engine.seed_notes
+    assert [n.pitch for n in seed] == [60, 64, 67] and not daemon.capture.held
+    assert all(0.2 <= n.duration <= 0.5 for n in seed), seed  # released on time, not cut at the end
     stuck_note_audit.assert_clean(timeout=10)
 
 

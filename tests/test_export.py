@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="the export tests need the export extra: pip install -e '.[test]'")
+torch = pytest.importorskip(
+    "torch", reason="the export tests need the export extra: pip install -e '.[test]'"
+)
 
-from export.corpus import HELD_OUT_STYLE, convert_abc_file, abc2midi_binary, split_for, write_index  # noqa: E402
+from export.corpus import HELD_OUT_STYLE, abc2midi_binary, convert_abc_file, split_for, write_index  # noqa: E402
 from export.evaluate import NGramModel, estimate_key, in_key_ratio  # noqa: E402
 from export.manifest import sha256_of  # noqa: E402
 from export.model import GPT, GPTConfig, load_npz, save_npz  # noqa: E402
@@ -71,8 +73,10 @@ def test_shipped_tokenizer_is_bpe_and_encodes_fewer_tokens_per_note(tmp_path: Pa
     from miditok import TSD
 
     shipped = TSD(params=MODELS / "default" / "tokenizer.json")
-    assert shipped.is_trained and len(shipped) == json.loads((MODELS / "default" / "config.json").read_text())[
-        "vocab_size"]
+    assert (
+        shipped.is_trained
+        and len(shipped) == json.loads((MODELS / "default" / "config.json").read_text())["vocab_size"]
+    )
     abc = tmp_path / "tunes.abc"
     abc.write_text(TUNES)
     midi = convert_abc_file(abc, tmp_path / "midi", abc2midi_binary())[0]
@@ -88,7 +92,9 @@ def test_shipped_tokenizer_is_bpe_and_encodes_fewer_tokens_per_note(tmp_path: Pa
 
 def _tiny_model(seed: int = 0) -> GPT:
     torch.manual_seed(seed)
-    return GPT(GPTConfig(vocab_size=50, context_length=96, n_layer=2, n_head=2, n_embd=32, dropout=0.0)).eval()
+    return GPT(
+        GPTConfig(vocab_size=50, context_length=96, n_layer=2, n_head=2, n_embd=32, dropout=0.0)
+    ).eval()
 
 
 def test_cached_steps_equal_a_fresh_prefill_of_the_longer_sequence() -> None:
@@ -169,8 +175,28 @@ def test_training_runs_checkpoints_and_resumes(tmp_path: Path) -> None:
     data.mkdir()
     np.save(data / "train.npy", rng.integers(0, 50, 5000).astype(np.uint16))
     np.save(data / "validation.npy", rng.integers(0, 50, 2000).astype(np.uint16))
-    args = ["--data", str(data), "--out", str(tmp_path / "run"), "--vocab-size", "50", "--context", "32",
-            "--layers", "1", "--heads", "2", "--embd", "16", "--batch", "4", "--eval-every", "3", "--threads", "1"]
+    args = [
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "run"),
+        "--vocab-size",
+        "50",
+        "--context",
+        "32",
+        "--layers",
+        "1",
+        "--heads",
+        "2",
+        "--embd",
+        "16",
+        "--batch",
+        "4",
+        "--eval-every",
+        "3",
+        "--threads",
+        "1",
+    ]
     main([*args, "--steps", "3"])
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert [h["step"] for h in history] == [3]

@@ -9,7 +9,7 @@ Two kinds of input:
 In both, the model, the seed and every parameter stay as they were. The datagrams are encoded here, by
 hand, so type tags and sizes python-osc's builder would refuse can be sent.
 
-``SEGUE_FUZZ_EXAMPLES`` sets the examples per property (default 150); ``python -m bench.stress`` runs
+``SEGUE_FUZZ_EXAMPLES`` sets the examples per property (default 300); ``python -m bench.stress`` runs
 the same generators at 100k datagrams.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OrderedReplies, free_udp_port
+from conftest import OrderedReplies, free_udp_port, wait_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_daemon_osc import TEST_PARAMS, TINY, models_dir
@@ -36,7 +36,7 @@ from bridge.params import PARAMS, ParamStore
 
 __all__ = ["models_dir"]
 
-EXAMPLES = int(os.environ.get("SEGUE_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("SEGUE_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
@@ -134,7 +134,7 @@ def bad_values(draw: st.DrawFn) -> bytes:
     route = draw(st.sampled_from([r for r in ROUTES if any(a.kind in ("int", "float") for a in r.args)]))
     good = {"int": 1, "float": 1.0, "str": "x", "any": 1}
     if route.address == "/segue/note":
-        args: list[Any] = [60, 100, 1]
+        args: list[Any] = [60, 100, 1, 0.5]
     elif route.address == "/segue/phrase":
         args = [60, 100, 0.0, 1.0] * draw(st.integers(1, 3))
     else:
@@ -408,3 +408,46 @@ def test_ping_echoes_any_token_it_accepts(target: Target, token: Any) -> None:
     target.send(osc_message("/segue/ping", [token]))
     pong = target.replies.wait("/segue/pong", after=mark, timeout=10)
     assert len(pong) == 2 and pong[1] == token and type(pong[1]) is type(token)
+
+
+starts = st.one_of(st.floats(0, 4096, width=32), st.sampled_from([0.0, 4096.0]))
+lengths = st.one_of(st.floats(0.00390625, 256, width=32), st.sampled_from([0.001, 256.0]))
+valid_note = st.tuples(st.integers(0, 127), st.integers(1, 127), starts, lengths)
+
+
+@settings(max_examples=max(10, EXAMPLES // 10), deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(notes=st.lists(valid_note, min_size=1, max_size=40))
+def test_any_valid_phrase_is_answered_or_refused_and_every_note_ends(
+        target: Target, notes: list[tuple[int, int, float, float]]) -> None:
+    """Extreme but valid phrases (pitch 0 and 127, starts up to 4096 beats, 1/1000-beat notes, chords):
+    segue answers or says why, the worker lives on, and nothing is left sounding."""
+    engine = target.daemon.engine
+    assert engine is not None
+    args: list[Any] = [v for note in notes for v in note]
+    mark = target.replies.mark()
+    errors = target.daemon.rejected
+    target.send(osc_message("/segue/phrase", args))
+    target.ping()
+    assert engine.wait_idle(30)
+    target.send(osc_message("/segue/stop", []))
+    target.ping()
+    assert engine.wait_idle(10)
+    assert engine._thread is not None and engine._thread.is_alive()
+    got = target.replies.messages[mark:]
+    ons = [a for addr, a in got if addr == "/segue/noteon"]
+    assert ons or target.daemon.rejected > errors, "neither an answer nor an error"
+    assert len(engine.seed_notes) == len(notes)
+    assert wait_for(lambda: _sounding(target.replies.messages[mark:]) == set(), timeout=5)
+    target.send(osc_message("/segue/clear", []))
+    target.ping()
+
+
+def _sounding(messages: list[tuple[str, tuple[Any, ...]]]) -> set[tuple[int, int]]:
+    on: set[tuple[int, int]] = set()
+    for address, args in messages:
+        if address == "/segue/noteon":
+            on.add((args[2], args[0]))
+        elif address == "/segue/noteoff":
+            on.discard((args[2], args[0]))
+    return on

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 from conftest import free_udp_port, wait_for
 from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import ThreadingOSCUDPServer
+from pythonosc.osc_server import BlockingOSCUDPServer
 from pythonosc.udp_client import SimpleUDPClient
 
 from bridge.config import ServeConfig
@@ -334,8 +335,13 @@ class NodeScript:
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
-        self.sel = selectors.DefaultSelector()
-        self.sel.register(self.proc.stdout, selectors.EVENT_READ)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.proc.stdout:  # type: ignore[union-attr]
+            self.lines.put(line)
+        self.lines.put("")  # end of output
 
     def send(self, line: str) -> None:
         assert self.proc.stdin is not None
@@ -345,11 +351,13 @@ class NodeScript:
     def expect(self, prefix: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.sel.select(timeout=0.2):
-                line = self.proc.stdout.readline()  # type: ignore[union-attr]
-                if line.startswith(prefix):
-                    return line.strip()
-                assert line, f"node exited before {prefix!r}"
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if line.startswith(prefix):
+                return line.strip()
+            assert line, f"node exited before {prefix!r}"
         raise AssertionError(f"no {prefix!r} from segue-daemon.js")
 
     def close(self) -> None:
@@ -371,7 +379,7 @@ def ping(port: int, reply_port: int) -> bool:
     got: list[Any] = []
     dispatcher = Dispatcher()
     dispatcher.map("/segue/pong", lambda address, *args: got.append(args))
-    server = ThreadingOSCUDPServer(("127.0.0.1", reply_port), dispatcher)
+    server = BlockingOSCUDPServer(("127.0.0.1", reply_port), dispatcher)
     import threading
 
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

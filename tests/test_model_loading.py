@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from onnxruntime.quantization import QuantType, quantize_dynamic
 from test_tokens import train_tokenizer
 
 from bridge.model import ModelBundle, ModelError, available_models, check_name, load_npz, pick_providers
@@ -196,3 +197,37 @@ def test_loading_a_model_never_imports_torch(models_root):
 def test_threads_must_be_positive(models_root):
     with pytest.raises(ModelError, match="threads must be >= 1"):
         ModelBundle.load(models_root, threads=0)
+
+
+def test_the_int8_variant_is_measured_and_loaded_on_the_cpu(models_root, tmp_path):
+    from export.quantize import INT8_FILE, quantize_decoder
+
+    root = _copy(models_root, tmp_path)
+    folder = root / "tiny"
+    tokens = np.random.default_rng(0).integers(3, 300, 4000)
+    figures = quantize_decoder(folder, tokens)
+    assert figures["int8_mb"] < figures["fp32_mb"] and figures["fp32_step_p50_ms"] > 0
+    assert abs(figures["int8_nll"] - figures["fp32_nll"]) < 0.05  # random weights: near log(vocab) both
+    config = json.loads((folder / "config.json").read_text())
+    assert ("onnx_int8" in config) == figures["shipped"] == (folder / INT8_FILE).exists()
+    # whatever the timing decided, the loader's choice is checked with the variant in place
+    config["onnx_int8"] = INT8_FILE
+    (folder / "config.json").write_text(json.dumps(config))
+    if not (folder / INT8_FILE).exists():
+        quantize_dynamic(str(folder / "decoder.onnx"), str(folder / INT8_FILE), weight_type=QuantType.QInt8)
+    write_manifest(root)
+    auto = ModelBundle.load(root, "tiny")
+    fp32 = ModelBundle.load(root, "tiny", precision="fp32")
+    assert auto.session._model_path.endswith(INT8_FILE) and fp32.session._model_path.endswith("decoder.onnx")
+    ids = np.array([[1, 5, 9]], dtype=np.int64)
+    feeds = {n: np.zeros((1, 2, 0, 16), np.float32) for n in auto.past_names()}
+    a = auto.session.run(["logits"], {"input_ids": ids, **feeds})[0]
+    b = fp32.session.run(["logits"], {"input_ids": ids, **feeds})[0]
+    assert np.abs(a - b).max() < 0.1 * np.abs(b).max() + 0.05  # close, not equal: int8 weights
+    with pytest.raises(ModelError, match="precision must be one of"):
+        ModelBundle.load(root, "tiny", precision="fp16")
+
+
+def test_int8_is_refused_when_the_model_has_none(models_root):
+    with pytest.raises(ModelError, match="has no int8 graph"):
+        ModelBundle.load(models_root, "tiny", precision="int8")

@@ -1,4 +1,4 @@
-"""The README stays true: its OSC reference covers the daemon's address space, and CI runs its test command."""
+"""The README stays true: its OSC reference covers the address space, and CI runs its test command."""
 
 from __future__ import annotations
 

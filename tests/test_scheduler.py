@@ -127,6 +127,19 @@ def test_late_polls_send_everything_due_and_record_lateness() -> None:
     assert rec.events == [(3 * MS, "on", 60, 100, 0), (3 * MS, "off", 60, 0), (3 * MS, "on", 61, 100, 0)]
     stats = sched.stats.snapshot()
     assert stats["count"] == 3 and stats["max_ms"] == 3.0 and stats["late"] == 2  # over 1 ms: 3, 3 (not 1)
+    assert stats["behind"] == 0 and stats["p99_ms"] == 3.0  # all arrived in time: the scheduler's own
+
+
+def test_notes_that_arrive_after_their_time_count_as_behind_not_as_jitter() -> None:
+    clock, rec, sched = make(tempo=60.0)
+    sched.schedule(Note(60, 100, 0.0, 1.0), 0)  # in time
+    clock.t = 4 * MS
+    sched.schedule(Note(62, 100, 0.0, 1.0), 1 * MS)  # the engine was 3 ms behind
+    sched.poll()
+    assert rec.events == [(4 * MS, "on", 60, 100, 0), (4 * MS, "on", 62, 100, 0)]
+    stats = sched.stats.snapshot()
+    assert stats["count"] == 2 and stats["late"] == 2 and stats["max_ms"] == 4.0  # both audibly late
+    assert stats["behind"] == 1 and stats["p50_ms"] == 4.0 and stats["p99_ms"] == 4.0  # jitter: the first
 
 
 def test_cancel_pending_ends_sounding_notes_and_drops_the_rest() -> None:

@@ -126,10 +126,13 @@ def test_nearer_neighbours_weigh_more_and_weights_are_kept():
     nxt = dict(zip(zip(graph.src.tolist(), graph.dst.tolist(), strict=True), graph.next_weight.tolist(),
                    strict=True))
     assert nxt == {(5, 6): 1.0, (5, 7): 0.0, (6, 7): 1.0}
-    p = graph.transition()
+    p = graph.transition(window=True)
     np.testing.assert_allclose(p[5, [6, 7]], [2 / 3, 1 / 3], rtol=1e-6)
     np.testing.assert_allclose(p.sum(axis=1)[[5, 6]], [1.0, 1.0], rtol=1e-6)
-    assert p[7].sum() == 0 and graph.counts.tolist()[5:8] == [1, 1, 1] and graph.counts[1] == 0
+    assert p[7].sum() == 0
+    nxt_p = graph.transition()  # next-token only: 5 -> 7 at distance 2 does not count
+    np.testing.assert_array_equal(nxt_p[5, [6, 7]], [1.0, 0.0])
+    assert nxt_p[7].sum() == 0 and graph.counts.tolist()[5:8] == [1, 1, 1] and graph.counts[1] == 0
 
 
 def test_repeats_accumulate_and_pieces_stay_apart():

@@ -4,8 +4,8 @@ continuation (examples/supercollider/Segue.sc driven by segue-test.scd)."""
 from __future__ import annotations
 
 import os
+import queue
 import re
-import selectors
 import shutil
 import signal
 import subprocess
@@ -31,21 +31,27 @@ def start_daemon(port: int, reply_port: int) -> subprocess.Popen[str]:
         [sys.executable, "-m", "bridge", "serve", "--no-midi", "--port", str(port), "--reply-port",
          str(reply_port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def drain() -> None:  # keeps reading so the daemon never blocks on a full pipe
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=drain, daemon=True).start()
     seen: list[str] = []
     started = time.monotonic()
     deadline = started + 90  # generous: the model loads on a shared, busy CPU
     while time.monotonic() < deadline:
-        if sel.select(timeout=0.5):
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if "OSC in" in line:
-                # keep draining the log so the daemon never blocks on a full pipe
-                threading.Thread(target=proc.stdout.read, daemon=True).start()
-                return proc
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        seen.append(line)
+        if "OSC in" in line:
+            return proc
     code = proc.poll()
     proc.kill()
     proc.wait()

@@ -26,7 +26,11 @@ DEFAULT_FLOOR = 1e-4
 
 
 def graph_log_table(style: Style, floor: float = DEFAULT_FLOOR) -> np.ndarray:
-    """``[V, V]`` float32 ``log(p_graph(j | i) + floor)``, zero on rows the style never left."""
+    """``[V, V]`` float32 ``log(p_graph(j | i) + floor)``, zero on rows the style never left.
+
+    ``p_graph`` is the style's next-token distribution: measured on the held-out fiddle pieces, it pulls
+    the decoder closer to the style than the window-weighted one, whose far neighbours blur rhythm.
+    """
     p = style.graph.transition()
     seen = p.sum(axis=1, keepdims=True) > 0
     table = np.where(seen, np.log(p + floor), 0.0).astype(np.float32)

@@ -83,11 +83,12 @@ class DecoderSampler:
         return out[0], out[1:]
 
     def warm_up(self) -> None:
-        """Run a few prefills and steps once, so the first phrase does not pay onnxruntime's first-run costs."""
+        """Run a few prefills and steps, so the first phrase does not pay onnxruntime's first-run costs."""
         bos = self.scheme.bos_id
         for length in (1, 16, 64):
-            logits, past = self._run(np.full((1, min(length, self._ctx - 8)), bos, dtype=np.int64),
-                                     self._empty_past(1))
+            logits, past = self._run(
+                np.full((1, min(length, self._ctx - 8)), bos, dtype=np.int64), self._empty_past(1)
+            )
             for _ in range(4):
                 logits, past = self._run(np.array([[bos]], dtype=np.int64), past)
 
@@ -160,7 +161,7 @@ class DecoderSampler:
         """The cache after one more token; slides the context window when it is full."""
         if len(cache.ids) + 1 > self._ctx:
             keep = max(1, self._ctx // 2)
-            ids = [*cache.ids[-(keep - 1):], token] if keep > 1 else [token]
+            ids = [*cache.ids[-(keep - 1) :], token] if keep > 1 else [token]
             logits, present = self._run(np.array([ids], dtype=np.int64), self._empty_past(1))
             log.debug("context full: prefilled the last %d tokens again", len(ids))
         else:

@@ -17,6 +17,7 @@ lists with cumulative probabilities, so one step is a uniform draw and a bisecti
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -104,23 +105,18 @@ class GraphSampler:
         order = np.lexsort((-score, src))  # by source, best first
         src, dst, score = src[order], dst[order], score[order]
         starts = np.searchsorted(src, np.arange(vocab + 1))
-        neighbours: list[list[int]] = []
-        cumulative: list[list[float]] = []
-        noself: list[list[float]] = []
-        dst_list = dst.tolist()
-        for i in range(vocab):
-            a, b = int(starts[i]), min(int(starts[i + 1]), int(starts[i]) + k)
-            if a == b:
-                neighbours.append([])
-                cumulative.append([])
-                noself.append([])
-                continue
-            w = np.exp(score[a:b] - score[a])
-            ids = dst_list[a:b]
-            neighbours.append(ids)
-            cumulative.append(_cumulative(w))
-            w_noself = np.where(dst[a:b] == i, 0.0, w)
-            noself.append(_cumulative(w_noself) if w_noself.sum() > 0 else [])
+        keep = np.arange(src.size) - starts[src] < k  # the k best of each source
+        src, dst, score = src[keep], dst[keep], score[keep]
+        starts = np.searchsorted(src, np.arange(vocab + 1))
+        w = np.exp(score - score[starts[src]]) if src.size else score
+        w_noself = np.where(src == dst, 0.0, w)
+        cum, cum_noself = _grouped_cumsum(w, starts), _grouped_cumsum(w_noself, starts)
+        dst_list, cum_list, noself_list = dst.tolist(), cum.tolist(), cum_noself.tolist()
+        bounds = starts.tolist()
+        neighbours = [dst_list[a:b] for a, b in itertools.pairwise(bounds)]
+        cumulative = [cum_list[a:b] for a, b in itertools.pairwise(bounds)]
+        noself = [noself_list[a:b] if b > a and noself_list[b - 1] > 0 else []
+                  for a, b in itertools.pairwise(bounds)]
         counts = self.style.graph.counts.astype(np.float64)
         fallback: dict[int, tuple[list[int], list[float]]] = {}
         for state, mask in masks.items():
@@ -208,6 +204,14 @@ class GraphSampler:
             del history[0]
             node = pick
             state = last_type[pick]
+
+
+def _grouped_cumsum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Cumulative sums of ``values`` restarting at each group start (groups are contiguous)."""
+    total = np.cumsum(values)
+    before = np.concatenate([[0.0], total])[starts[:-1]]  # sum of everything before each group
+    sizes = np.diff(starts)
+    return total - np.repeat(before, sizes)
 
 
 def _cumulative(weights: np.ndarray) -> list[float]:

@@ -1,0 +1,390 @@
+"""The daemon's styles: which style the graph and blend samplers play in, switched and learned live.
+
+:class:`StyleService` attaches a style's ``graph`` and ``blend`` samplers to the model the engine plays
+(``model.samplers``), and swaps them when the performer picks another style or learns one. Loading and
+learning run off the daemon's threads: a worker thread loads styles and learns from the phrases of
+this session (numpy only); a folder of MIDI files is tokenized and learned in a child process
+(``python -m bridge.style_service learn ...``), so a long job never holds the interpreter the
+scheduler needs. A job that fails reports ``/segue/error`` and the old style keeps playing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bridge.model import ModelError, check_name, sha256_file
+from bridge.notes import Note
+from bridge.samplers.blend import BlendSampler
+from bridge.samplers.graph import GraphSampler
+from bridge.sampling import SamplingParams
+from bridge.style import (
+    Style,
+    StyleError,
+    available_styles,
+    encode_midi_file,
+    midi_files,
+    style_from_sequences,
+    token_embeddings,
+)
+
+log = logging.getLogger(__name__)
+
+STYLE_ADDRESS = "/segue/style"
+LEARN_ADDRESS = "/segue/style/learn"
+LIVE = "live"
+LEARN_TIMEOUT_S = 600.0
+MAX_LIVE_PHRASES = 512
+
+
+def find_style(folders: Sequence[Path], name: str) -> Path:
+    """The first models folder whose manifest lists style ``name``."""
+    check_name(name)
+    for folder in folders:
+        if name in available_styles(folder):
+            return Path(folder)
+    raise StyleError(f"no style called {name!r} in the models folders ({', '.join(map(str, folders))})")
+
+
+def default_style(folders: Sequence[Path]) -> str | None:
+    """The style played when none is named: the first one the models folders list."""
+    names = listed_styles(folders)
+    return names[0] if names else None
+
+
+def listed_styles(folders: Sequence[Path]) -> list[str]:
+    """Every style the models folders list, in folder order, each name once."""
+    out: list[str] = []
+    for folder in folders:
+        out.extend(n for n in available_styles(folder) if n not in out)
+    return out
+
+
+class StyleService:
+    """Owns the style of the model's graph and blend samplers; loads and learns in the background."""
+
+    def __init__(self, folders: Sequence[Path], on_error: Callable[[str, str], None],
+                 weight: float = 0.5, on_change: Callable[[str], None] | None = None) -> None:
+        self.folders = [Path(f) for f in folders]
+        self._on_error = on_error
+        self._on_change = on_change
+        self._weight = float(weight)
+        self._model: Any = None
+        self._style: Style | None = None
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue[tuple[str, Any] | None] = queue.Queue()
+        self._busy = threading.Event()
+        self._live = False
+        self._live_dirty = False
+        self._phrases: deque[tuple[tuple[Note, ...], float]] = deque(maxlen=MAX_LIVE_PHRASES)
+        self._worker = threading.Thread(target=self._run, name="segue-styles", daemon=True)
+        self._worker.start()
+
+    # ---- what the daemon calls -----------------------------------------------------------------
+
+    @property
+    def style(self) -> Style | None:
+        """The style now playing (None before one is attached)."""
+        return self._style
+
+    @property
+    def live(self) -> bool:
+        """True while the style follows the phrases played in this session."""
+        return self._live
+
+    def attach(self, model: Any, name: str = "") -> None:
+        """Give ``model`` graph and blend samplers, synchronously (daemon start, model swap).
+
+        Keeps the current style when it fits the model, else loads ``name`` or, without a name, the
+        first listed style that fits. Failures are logged (nobody asked yet); the model then plays
+        its decoder only, and picking ``graph`` or ``blend`` says why.
+        """
+        from bridge.tokens import TokenScheme
+
+        if not isinstance(getattr(model, "scheme", None), TokenScheme):
+            log.info("model %s has no token scheme: the graph and blend samplers are off",
+                     getattr(model, "name", "?"))
+            return
+        with self._lock:
+            self._model = model
+            style = self._style
+        if style is not None and self._fits(model, style):
+            self._install(model, style)
+            return
+        candidates = [name] if name else listed_styles(self.folders)
+        if not candidates:
+            log.info("no style in the models folders: the graph and blend samplers are off")
+            return
+        problems = []
+        for candidate in candidates:
+            try:
+                self._install(model, self._load(candidate))
+                return
+            except (StyleError, ModelError) as exc:
+                problems.append(str(exc))
+        log.warning("no style fits model %s, the graph and blend samplers are off: %s",
+                    getattr(model, "name", "?"), "; ".join(problems))
+
+    def select(self, name: str) -> None:
+        """Switch to style ``name`` in the background."""
+        check_name(name)
+        self._submit("select", name)
+
+    def learn(self, source: str) -> None:
+        """Learn a style from a folder of MIDI files, or from this session's phrases (``live``)."""
+        if source == LIVE:
+            self._live = True
+            self._submit("live", None)
+            return
+        folder = Path(source).expanduser()
+        if not folder.is_dir():
+            raise StyleError(f"style folder {folder} is not a directory")
+        self._submit("folder", folder)
+
+    def add_phrase(self, notes: Sequence[Note], tempo_bpm: float) -> None:
+        """Remember a phrase the performer played; a live style learns from it in the background."""
+        if not notes:
+            return
+        self._phrases.append((tuple(notes), float(tempo_bpm)))
+        if self._live:
+            self._submit("live", None)
+
+    def set_weight(self, weight: float) -> None:
+        """The blend sampler's graph weight (the ``blend`` parameter)."""
+        self._weight = float(weight)
+        model = self._model
+        blend = model.samplers.get("blend") if model is not None else None
+        if isinstance(blend, BlendSampler):
+            blend.weight = self._weight
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """True once no job is queued or running (for tests and shutdown)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._jobs.empty() and not self._busy.is_set():
+                return True
+            time.sleep(0.01)
+        return False
+
+    def close(self) -> None:
+        """Stop the worker (a running folder job is abandoned with its child process)."""
+        self._jobs.put(None)
+        self._worker.join(timeout=2.0)
+
+    # ---- the worker ----------------------------------------------------------------------------
+
+    def _submit(self, kind: str, arg: Any) -> None:
+        if kind == "live":
+            if self._live_dirty:
+                return  # a live update is queued already: it will see every phrase
+            self._live_dirty = True
+        self._jobs.put((kind, arg))
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            self._busy.set()
+            kind, arg = job
+            address = STYLE_ADDRESS if kind == "select" else LEARN_ADDRESS
+            try:
+                if kind == "select":
+                    style = self._load(arg)
+                    self._live = False
+                elif kind == "folder":
+                    style = self._learn_folder(arg)
+                    self._live = False
+                else:
+                    self._live_dirty = False
+                    style = self._learn_live()
+                    if style is None:
+                        continue
+                model = self._model
+                if model is None:
+                    raise StyleError("no model is loaded")
+                self._install(model, style)
+            except (StyleError, ModelError, OSError, ValueError, subprocess.SubprocessError) as exc:
+                current = self._style.name if self._style is not None else "none"
+                log.warning("style job %s failed: %s", kind, exc)
+                self._on_error(address, f"{exc}; still playing style {current!r}")
+            except Exception as exc:  # noqa: BLE001 - the worker must outlive any one job
+                log.exception("style job %s crashed", kind)
+                self._on_error(address, f"style job failed: {exc}")
+            finally:
+                self._busy.clear()
+
+    def _load(self, name: str) -> Style:
+        return Style.load(find_style(self.folders, name), name)
+
+    def _fits(self, model: Any, style: Style) -> bool:
+        try:
+            self._check(model, style)
+        except StyleError:
+            return False
+        return True
+
+    @staticmethod
+    def _check(model: Any, style: Style) -> None:
+        style.check_vocab(model.scheme.vocab_size)
+        wanted = style.card.get("decoder", {}).get("tokenizer_sha256")
+        tokenizer = _tokenizer_path(model)
+        if wanted and tokenizer is not None and sha256_file(tokenizer) != wanted:
+            raise StyleError(f"style {style.name!r} was learned with another tokenizer than model "
+                             f"{model.name!r}'s: learn it again for this model")
+
+    def _install(self, model: Any, style: Style) -> None:
+        """Build the samplers (walk tables warmed) and swap them into the model."""
+        self._check(model, style)
+        graph = GraphSampler(model.scheme, style)
+        graph.tables(SamplingParams())
+        samplers = {"graph": graph}
+        decoder = model.samplers.get("decoder")
+        if decoder is not None:
+            samplers["blend"] = BlendSampler(decoder, style, weight=self._weight)
+        with self._lock:
+            model.samplers.update(samplers)
+            self._style = style
+        log.info("style %s now plays (graph%s)", style.name, " and blend" if "blend" in samplers else "")
+        if self._on_change is not None:
+            self._on_change(style.name)
+
+    def _base(self, model: Any) -> tuple[np.ndarray | None, dict[str, np.ndarray] | None]:
+        bundle = getattr(model.samplers.get("decoder"), "bundle", None)
+        base = token_embeddings(bundle.path.parent, bundle.name) if bundle is not None else None
+        current = self._style
+        return base, current.gcn if current is not None else None
+
+    def _learn_live(self) -> Style | None:
+        model = self._model
+        if model is None:
+            raise StyleError("no model is loaded")
+        phrases = list(self._phrases)
+        if not phrases:
+            log.info("live style: waiting for phrases")
+            return None
+        scheme = model.scheme
+        sequences = [scheme.encode(list(notes), tempo) for notes, tempo in phrases]
+        base, gcn = self._base(model)
+        skip = [scheme.pad_id, scheme.bos_id, scheme.eos_id]
+        return style_from_sequences(LIVE, sequences, scheme.vocab_size, skip, base, gcn,
+                                    {"sources": {"phrases": len(phrases)}})
+
+    def _learn_folder(self, folder: Path) -> Style:
+        model = self._model
+        tokenizer = _tokenizer_path(model) if model is not None else None
+        if tokenizer is None:
+            raise StyleError("the model has no tokenizer file to learn a style with")
+        base, gcn = self._base(model)
+        name = folder.name if check_name_ok(folder.name) else "learned"
+        with tempfile.TemporaryDirectory(prefix="segue-style-") as tmp:
+            tmp_path = Path(tmp)
+            command = [sys.executable, "-m", "bridge.style_service", "learn", str(folder), "--name", name,
+                       "--tokenizer", str(tokenizer), "--out", str(tmp_path / "style")]
+            if base is not None:
+                np.save(tmp_path / "base.npy", base)
+                command += ["--base", str(tmp_path / "base.npy")]
+            if gcn is not None:
+                np.savez(tmp_path / "gcn.npz", **gcn)
+                command += ["--gcn", str(tmp_path / "gcn.npz")]
+            out = subprocess.run(command, capture_output=True, text=True, timeout=LEARN_TIMEOUT_S,
+                                 env=_child_env())
+            if out.returncode != 0:
+                lines = (out.stderr or out.stdout).strip().splitlines()
+                raise StyleError(lines[-1] if lines else f"learning exited with status {out.returncode}")
+            return Style.read_folder(tmp_path / "style", name)
+
+
+def _child_env() -> dict[str, str]:
+    """This environment, with the folder holding the ``bridge`` package first on the import path."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def check_name_ok(name: str) -> bool:
+    try:
+        check_name(name)
+    except ModelError:
+        return False
+    return True
+
+
+def _tokenizer_path(model: Any) -> Path | None:
+    bundle = getattr(model.samplers.get("decoder"), "bundle", None)
+    if bundle is None:
+        return None
+    return Path(bundle.path) / str(bundle.config.get("tokenizer", "tokenizer.json"))
+
+
+# ---------------------------------------------------------------- the child process
+
+
+def learn_folder(folder: Path, tokenizer: Path, name: str, base: np.ndarray | None,
+                 gcn: dict[str, np.ndarray] | None) -> Style:
+    """A style from a folder of MIDI files, without torch (the runtime's learning)."""
+    from bridge.tokens import TokenScheme
+
+    scheme = TokenScheme.from_file(tokenizer)
+    sequences, failed = [], []
+    files = midi_files(folder)
+    for path in files:
+        try:
+            ids = encode_midi_file(scheme, path)
+        except Exception as exc:  # noqa: BLE001 - one unreadable file is reported, not fatal
+            log.warning("skipped %s: %s", path, exc)
+            failed.append(path.name)
+            continue
+        if len(ids) >= 2:
+            sequences.append(ids)
+    if not sequences:
+        raise StyleError(f"no readable MIDI file with notes in {folder}")
+    skip = [scheme.pad_id, scheme.bos_id, scheme.eos_id]
+    card = {"sources": {"folder": str(folder), "files": len(files), "pieces": len(sequences),
+                        "failed": failed}}
+    return style_from_sequences(name, sequences, scheme.vocab_size, skip, base, gcn, card)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bridge.style_service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    learn = sub.add_parser("learn", help="learn a style from a MIDI folder into --out (no torch)")
+    learn.add_argument("folder", type=Path)
+    learn.add_argument("--name", required=True)
+    learn.add_argument("--tokenizer", type=Path, required=True)
+    learn.add_argument("--out", type=Path, required=True)
+    learn.add_argument("--base", type=Path, help="token embeddings (.npy)")
+    learn.add_argument("--gcn", type=Path, help="graph-network weights (.npz)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        base = np.load(args.base, allow_pickle=False) if args.base else None
+        gcn = None
+        if args.gcn:
+            with np.load(args.gcn, allow_pickle=False) as data:
+                gcn = {k: data[k] for k in data.files}
+        style = learn_folder(args.folder, args.tokenizer, args.name, base, gcn)
+        style.save(args.out)
+    except (StyleError, ModelError, OSError, ValueError) as exc:
+        print(f"cannot learn a style from {args.folder}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
