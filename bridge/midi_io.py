@@ -495,13 +495,7 @@ class MidiPorts:
         if self._watch is not None:
             self._watch.close()
             self._watch = None
-        if unstick is not None:
-            try:
-                unstick.close_port()
-                unstick.delete()
-            except Exception:
-                log.exception("closing the sysex unstick port failed")
-        if self._in is not None:
+        if self._in is not None:  # before the unstick port that feeds it: never close a port mid-feed
             try:
                 self._in.cancel_callback()
                 self._in.close_port()
@@ -509,6 +503,12 @@ class MidiPorts:
             except Exception:
                 log.exception("closing the MIDI input failed")
             self._in = None
+        if unstick is not None:
+            try:
+                unstick.close_port()
+                unstick.delete()
+            except Exception:
+                log.exception("closing the sysex unstick port failed")
         with self._out_lock:
             if self._out is not None:
                 try:

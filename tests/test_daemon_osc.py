@@ -16,14 +16,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import StuckNoteAudit, free_udp_port, wait_for
-from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import BlockingOSCUDPServer
+from conftest import OrderedReplies, StuckNoteAudit, free_udp_port, wait_for
 from pythonosc.udp_client import SimpleUDPClient
 
 from bridge.config import ServeConfig
@@ -75,56 +73,7 @@ PHRASE = [60, 100, 0.0, 0.5, 62, 100, 0.5, 0.5, 64, 100, 1.0, 0.5, 65, 100, 1.5,
           67, 100, 2.0, 1.0, 65, 90, 3.0, 0.5, 64, 90, 3.5, 0.5, 62, 90, 4.0, 1.0]
 
 
-class Replies:
-    """Collects every OSC message on a free port; note-ons/offs also go to a ``StuckNoteAudit``."""
-
-    def __init__(self, audit: StuckNoteAudit | None = None) -> None:
-        self.audit = audit
-        self.messages: list[tuple[str, tuple[Any, ...]]] = []
-        self._cond = threading.Condition()
-        dispatcher = Dispatcher()
-        dispatcher.set_default_handler(self._on, needs_reply_address=False)
-        self._server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-
-    def _on(self, address: str, *args: Any) -> None:
-        if self.audit is not None:
-            if address == "/segue/noteon":
-                self.audit.on("osc", args[2], args[0])
-            elif address == "/segue/noteoff":
-                self.audit.off("osc", args[2], args[0])
-        with self._cond:
-            self.messages.append((address, args))
-            self._cond.notify_all()
-
-    def all(self, address: str) -> list[tuple[Any, ...]]:
-        with self._cond:
-            return [a for addr, a in self.messages if addr == address]
-
-    def wait(self, address: str, where: Callable[[tuple[Any, ...]], bool] = lambda a: True,
-             timeout: float = 10.0, after: int = 0) -> tuple[Any, ...]:
-        """The first message to ``address`` (among those from index ``after`` on) matching ``where``."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for addr, args in self.messages[after:]:
-                    if addr == address and where(args):
-                        return args
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {address} reply; got {self.messages[-20:]}")
-                self._cond.wait(left)
-
-    def mark(self) -> int:
-        with self._cond:
-            return len(self.messages)
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+Replies = OrderedReplies  # every reply in arrival order; note-ons/offs also go to a StuckNoteAudit
 
 
 @pytest.fixture

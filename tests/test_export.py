@@ -17,6 +17,7 @@ from export.evaluate import NGramModel, estimate_key, in_key_ratio  # noqa: E402
 from export.manifest import sha256_of  # noqa: E402
 from export.model import GPT, GPTConfig, load_npz, save_npz  # noqa: E402
 from export.onnx_export import export_onnx, io_names, parity  # noqa: E402
+from export.quantize import QUALITY_TOLERANCE  # noqa: E402
 from export.tokenizer import base_config, encode_ids, load_merged, transpose  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +127,7 @@ def test_onnx_export_names_metadata_and_parity(tmp_path: Path) -> None:
 
 
 def test_shipped_decoder_matches_its_torch_weights() -> None:
-    """The ONNX file performers run is the exported weights: prefill 32 + 64 cached steps within 1e-3."""
+    """The fp32 ONNX file is the exported weights: prefill 32 + 64 cached steps within 1e-3."""
     model = load_npz(MODELS / "default" / "weights.npz")
     assert parity(model, MODELS / "default" / "decoder.onnx", prefill=32, steps=64) <= 1e-3
 
@@ -148,6 +149,12 @@ def test_manifest_lists_every_shipped_file_with_its_sha256() -> None:
             assert sha256_of(MODELS / f["path"]) == f["sha256"], f["path"]
     default = manifest["models"][manifest["default"]]
     assert default["metrics"]["decoder_test_nll"] < default["metrics"]["ngram4_test_nll"]
+    config = json.loads((MODELS / manifest["default"] / "config.json").read_text())
+    if "onnx_int8" in config:  # the CPU runs it: shipped only measured faster at equal NLL
+        int8 = default["metrics"]["int8"]
+        assert int8["shipped"] and int8["int8_nll"] - int8["fp32_nll"] <= QUALITY_TOLERANCE
+        assert int8["int8_step_p50_ms"] < int8["fp32_step_p50_ms"]
+        assert f"{manifest['default']}/{config['onnx_int8']}" in {f["path"] for f in default["files"]}
     total = sum(p.stat().st_size for p in MODELS.rglob("*") if p.is_file())
     assert total < 40 * 1024 * 1024
 
