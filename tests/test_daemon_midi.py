@@ -7,14 +7,13 @@ through mido's rtmidi backend and wires them with ``jack_connect``.
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import mido
 import pytest
-from conftest import JackServer, StuckNoteAudit, free_udp_port, wait_for
+from conftest import JackMidiListener, JackServer, StuckNoteAudit, free_udp_port, wait_for
 from pythonosc.udp_client import SimpleUDPClient
 from test_daemon_osc import (
     PHRASE,
@@ -42,20 +41,18 @@ class MidiProbe:
     def __init__(self, jack: JackServer, tag: str) -> None:
         self.jack = jack
         self.backend = mido.Backend(JACK)
-        self.received: list[mido.Message] = []
-        self._lock = threading.Lock()
         self.out_name = f"probe out {tag}"
         self.in_name = f"probe in {tag}"
         self.output = self.backend.open_output(self.out_name, virtual=True)
-        self.input = self.backend.open_input(self.in_name, virtual=True, callback=self._on)
+        # polled, not a callback in JACK's real-time thread: a loaded machine would drop events
+        self.input = JackMidiListener(self.in_name)
 
-    def _on(self, msg: mido.Message) -> None:
-        with self._lock:
-            self.received.append(msg)
+    @property
+    def received(self) -> list[mido.Message]:
+        return self.input.received()
 
     def messages(self, kind: str) -> list[mido.Message]:
-        with self._lock:
-            return [m for m in self.received if m.type == kind]
+        return [m for m in self.input.received() if m.type == kind]
 
     def wire(self, segue_in: str, segue_out: str) -> None:
         self.jack.connect(self.jack.find_port(f":{self.out_name}"), segue_in)
