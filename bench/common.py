@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
-from collections.abc import Sequence
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from bridge.daemon import shipped_models
@@ -62,3 +66,29 @@ def _cores() -> int:
 
 def ms(ns: float) -> str:
     return f"{ns / 1e6:.2f} ms"
+
+
+@contextmanager
+def private_jack(prefix: str, settle_s: float = 1.0) -> Iterator[dict[str, str]]:
+    """A ``jackd -d dummy -r 48000 -p 64`` of the bench's own, named ``<prefix>-<pid>``.
+
+    It is the default JACK server of this process while the block runs, and of the environment yielded
+    for child processes; it is stopped (and the environment restored) when the block ends.
+    """
+    name = f"{prefix}-{os.getpid()}"
+    env = {**os.environ, "JACK_DEFAULT_SERVER": name, "JACK_NO_START_SERVER": "1",
+           "JACK_NO_AUDIO_RESERVATION": "1"}
+    jackd = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", "64"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    old = os.environ.get("JACK_DEFAULT_SERVER")
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    try:
+        time.sleep(settle_s)
+        yield env
+    finally:
+        jackd.terminate()
+        jackd.wait(5)
+        if old is None:
+            os.environ.pop("JACK_DEFAULT_SERVER", None)
+        else:
+            os.environ["JACK_DEFAULT_SERVER"] = old

@@ -30,7 +30,7 @@ from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 from pythonosc.udp_client import SimpleUDPClient
 
-from bench.common import REPO, model_folder, pct, seed_phrase, table
+from bench.common import REPO, model_folder, pct, private_jack, seed_phrase, table
 
 
 def free_port() -> int:
@@ -167,67 +167,55 @@ def jack_rounds(model: str, rounds: int) -> tuple[list[int], float] | None:
         return None
     import mido
 
-    name = f"segue-bench-{os.getpid()}"
-    env = {**os.environ, "JACK_DEFAULT_SERVER": name, "JACK_NO_START_SERVER": "1"}
-    jackd = subprocess.Popen(["jackd", "-d", "dummy", "-r", "48000", "-p", "64"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    old = os.environ.get("JACK_DEFAULT_SERVER")
-    os.environ["JACK_DEFAULT_SERVER"] = name
-    inbox = Inbox()
-    served: Served | None = None
-    try:
-        time.sleep(1.0)
-        served = Served(model, inbox, midi=True, env=env)
-        backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
-        stamps: list[int] = []
-        lock = threading.Lock()
+    with private_jack("segue-bench", settle_s=1.0) as env:
+        inbox = Inbox()
+        served: Served | None = None
+        try:
+            served = Served(model, inbox, midi=True, env=env)
+            backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+            stamps: list[int] = []
+            lock = threading.Lock()
 
-        def on(msg: Any) -> None:
-            if msg.type == "note_on" and msg.velocity > 0:
-                with lock:
-                    stamps.append(time.perf_counter_ns())
+            def on(msg: Any) -> None:
+                if msg.type == "note_on" and msg.velocity > 0:
+                    with lock:
+                        stamps.append(time.perf_counter_ns())
 
-        out = backend.open_output("bench out", virtual=True)
-        inp = backend.open_input("bench in", virtual=True, callback=on)
-        ports = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True).stdout.split("\n")
-        find = lambda suffix: next(p for p in ports if p.endswith(suffix))  # noqa: E731
-        subprocess.run(["jack_connect", find(":bench out"), find(":segue in")], env=env, check=True)
-        subprocess.run(["jack_connect", find(":segue out"), find(":bench in")], env=env, check=True)
-        latencies = []
-        for i in range(rounds):
-            play_notes(lambda p, v: out.send(mido.Message("note_on", note=p, velocity=v)),
-                       seed_phrase(32, transpose=i % 12))
-            time.sleep(0.1)
-            served.sync(inbox)
-            with lock:
-                seen = len(stamps)
-            t0 = time.perf_counter_ns()
-            served.client.send_message("/segue/continue", [])
-            deadline = time.monotonic() + 10
-            while True:
+            out = backend.open_output("bench out", virtual=True)
+            inp = backend.open_input("bench in", virtual=True, callback=on)
+            ports = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True).stdout.split("\n")
+            find = lambda suffix: next(p for p in ports if p.endswith(suffix))  # noqa: E731
+            subprocess.run(["jack_connect", find(":bench out"), find(":segue in")], env=env, check=True)
+            subprocess.run(["jack_connect", find(":segue out"), find(":bench in")], env=env, check=True)
+            latencies = []
+            for i in range(rounds):
+                play_notes(lambda p, v: out.send(mido.Message("note_on", note=p, velocity=v)),
+                           seed_phrase(32, transpose=i % 12))
+                time.sleep(0.1)
+                served.sync(inbox)
                 with lock:
-                    if len(stamps) > seen:
-                        latencies.append(stamps[seen] - t0)
-                        break
-                if time.monotonic() > deadline:
-                    raise TimeoutError("no note-on from segue out")
-                time.sleep(0.0002)
-            served.client.send_message("/segue/stop", [])
-            served.sync(inbox)
-        rss = rss_mb(served.proc.pid)
-        out.close()
-        inp.close()
-        return latencies, rss
-    finally:
-        if served is not None:
-            served.close()
-        inbox.close()
-        jackd.terminate()
-        jackd.wait(5)
-        if old is None:
-            os.environ.pop("JACK_DEFAULT_SERVER", None)
-        else:
-            os.environ["JACK_DEFAULT_SERVER"] = old
+                    seen = len(stamps)
+                t0 = time.perf_counter_ns()
+                served.client.send_message("/segue/continue", [])
+                deadline = time.monotonic() + 10
+                while True:
+                    with lock:
+                        if len(stamps) > seen:
+                            latencies.append(stamps[seen] - t0)
+                            break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("no note-on from segue out")
+                    time.sleep(0.0002)
+                served.client.send_message("/segue/stop", [])
+                served.sync(inbox)
+            rss = rss_mb(served.proc.pid)
+            out.close()
+            inp.close()
+            return latencies, rss
+        finally:
+            if served is not None:
+                served.close()
+            inbox.close()
 
 
 def jitter_and_rate(model_name: str, notes: int, runs: int = 12) -> dict[str, float]:

@@ -26,7 +26,6 @@ import argparse
 import json
 import logging
 import math
-import os
 import random
 import shutil
 import signal
@@ -40,7 +39,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, model_folder, pct, seed_phrase, table
+from bench.common import REPO, model_folder, pct, private_jack, seed_phrase, table
 
 PING_EVERY = 250  # datagrams between synchronising pings
 
@@ -351,111 +350,99 @@ def midi_flood(models: Path, name: str, count: int, seed: int) -> list[tuple[str
     from bridge.daemon import Daemon
     from bridge.params import ParamStore
 
-    server = f"segue-stress-{os.getpid()}"
-    old = os.environ.get("JACK_DEFAULT_SERVER")
-    os.environ["JACK_DEFAULT_SERVER"] = server
-    jackd = subprocess.Popen(["jackd", "-n", server, "-d", "dummy", "-r", "48000", "-p", "64"],
-                             env={**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"},
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    daemon = None
-    inbox = RawInbox()
-    try:
-        time.sleep(2.0)
-        daemon = Daemon(ServeConfig(port=free_port(), reply_port=inbox.port, midi=True, midi_api="jack",
-                                    models=(str(models),), model=name),
-                        ParamStore(values={"length_notes": 8, "phrase_end": "gap", "gap_seconds": 0.1,
-                                           "lookahead_ms": 5.0})).open()
-        out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="stress")
-        out.open_virtual_port("stress out")
-        audit = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name="stress-audit")
-        audit.ignore_types(sysex=False, timing=False, active_sense=False)
-        audit.open_virtual_port("audit in")
-        _jack_connect(_jack_port(":stress out"), _jack_port(":segue in"))
-        _jack_connect(_jack_port(":segue out"), _jack_port(":audit in"))
-        midi_sounding: dict[tuple[int, int], int] = {}
-        midi_ons = [0]
-        stop_audit = threading.Event()
+    with private_jack("segue-stress", settle_s=2.0):
+        daemon = None
+        inbox = RawInbox()
+        try:
+            daemon = Daemon(ServeConfig(port=free_port(), reply_port=inbox.port, midi=True, midi_api="jack",
+                                        models=(str(models),), model=name),
+                            ParamStore(values={"length_notes": 8, "phrase_end": "gap", "gap_seconds": 0.1,
+                                               "lookahead_ms": 5.0})).open()
+            out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="stress")
+            out.open_virtual_port("stress out")
+            audit = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name="stress-audit")
+            audit.ignore_types(sysex=False, timing=False, active_sense=False)
+            audit.open_virtual_port("audit in")
+            _jack_connect(_jack_port(":stress out"), _jack_port(":segue in"))
+            _jack_connect(_jack_port(":segue out"), _jack_port(":audit in"))
+            midi_sounding: dict[tuple[int, int], int] = {}
+            midi_ons = [0]
+            stop_audit = threading.Event()
 
-        def drain_audit() -> None:
-            while not stop_audit.is_set():
-                item = audit.get_message()
-                if item is None:
-                    stop_audit.wait(0.001)
-                    continue
-                data = item[0]
-                if len(data) == 3 and data[0] & 0xF0 in (0x80, 0x90):
-                    key = (data[0] & 0x0F, data[1])
-                    if data[0] & 0xF0 == 0x90 and data[2] > 0:
-                        midi_sounding[key] = midi_sounding.get(key, 0) + 1
-                        midi_ons[0] += 1
-                    elif midi_sounding.get(key, 0) > 0:
-                        midi_sounding[key] -= 1
+            def drain_audit() -> None:
+                while not stop_audit.is_set():
+                    item = audit.get_message()
+                    if item is None:
+                        stop_audit.wait(0.001)
+                        continue
+                    data = item[0]
+                    if len(data) == 3 and data[0] & 0xF0 in (0x80, 0x90):
+                        key = (data[0] & 0x0F, data[1])
+                        if data[0] & 0xF0 == 0x90 and data[2] > 0:
+                            midi_sounding[key] = midi_sounding.get(key, 0) + 1
+                            midi_ons[0] += 1
+                        elif midi_sounding.get(key, 0) > 0:
+                            midi_sounding[key] -= 1
 
-        reader = threading.Thread(target=drain_audit, daemon=True)
-        reader.start()
-        source = bad_midi(random.Random(seed))
-        ports = daemon._midi
-        t0 = time.perf_counter()
-        held: set[tuple[int, int]] = set()  # note-ons the flood left open
-        for i in range(count):
-            data = next(source)
-            out.send_message(data)
-            if len(data) == 3 and data[0] & 0xF0 == 0x90 and data[1] < 128 and 0 < data[2] < 128:
-                held.add((data[0] & 0x0F, data[1]))
-            if i % 64 == 63:
-                time.sleep(0.004)  # JACK's MIDI buffers hold a few KB a period
-            if i % 2000 == 1999:  # a gap: release what the flood holds, the phrase ends, segue answers
-                time.sleep(0.3)  # a cut-short sysex leaves rtmidi's JACK input deaf for up to 0.25 s
-                for channel, pitch in sorted(held):
-                    out.send_message([0x80 | channel, pitch, 0])
-                held.clear()
-                time.sleep(0.3)
-        elapsed = time.perf_counter() - t0
-        time.sleep(0.3)
-        for i, (channel, pitch) in enumerate((c, p) for c in range(16) for p in range(128)):
-            out.send_message([0x80 | channel, pitch, 0])
-            if i % 32 == 31:
-                time.sleep(0.004)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not (daemon.sync() and daemon._inbox.empty()):
-            time.sleep(0.05)
-        alive = daemon._control is not None and daemon._control.is_alive()
-        ping_ok = _ping(daemon, inbox, "midi")
-        engine = daemon.engine
-        assert engine is not None
-        held_after = len(daemon.capture.held)
-        counters = (ports.decoder.errors, ports.dropped + daemon.dropped, daemon.capture.ignored_offs)
-        daemon.close()  # the last phrase may still be answered: closing ends every note
-        time.sleep(0.5)
-        stop_audit.set()
-        reader.join(1.0)
-        stuck = sorted(k for k, n in midi_sounding.items() if n > 0)
-        rows = [
-            ("MIDI events sent into 'segue in' (JACK, paced; every 2000 the open notes end, 0.3 s gap)",
-             f"{count} in {elapsed:.1f} s", "100k"),
-            ("crashes (dead control thread)", "0" if alive else "1", "0"),
-            ("bytes/messages the decoder dropped as garbage", f"{counters[0]}", "-"),
-            ("events lost to a full queue", f"{counters[1]}", "-"),
-            ("orphan note-offs ignored by the capture", f"{counters[2]}", "-"),
-            ("continuations played while flooded (note-ons out)", f"{engine.stats.continuations} "
-             f"({midi_ons[0]})", "-"),
-            ("notes held in the capture after all note-offs", f"{held_after}", "0"),
-            ("stuck notes on 'segue out' after the daemon closed", f"{len(stuck)}", "0"),
-            ("ping answered after the flood", "yes" if ping_ok else "no", "yes"),
-        ]
-        audit.close_port()
-        out.close_port()
-        return rows
-    finally:
-        if daemon is not None:
-            daemon.close()
-        inbox.close()
-        jackd.terminate()
-        jackd.wait(5)
-        if old is None:
-            os.environ.pop("JACK_DEFAULT_SERVER", None)
-        else:
-            os.environ["JACK_DEFAULT_SERVER"] = old
+            reader = threading.Thread(target=drain_audit, daemon=True)
+            reader.start()
+            source = bad_midi(random.Random(seed))
+            ports = daemon._midi
+            t0 = time.perf_counter()
+            held: set[tuple[int, int]] = set()  # note-ons the flood left open
+            for i in range(count):
+                data = next(source)
+                out.send_message(data)
+                if len(data) == 3 and data[0] & 0xF0 == 0x90 and data[1] < 128 and 0 < data[2] < 128:
+                    held.add((data[0] & 0x0F, data[1]))
+                if i % 64 == 63:
+                    time.sleep(0.004)  # JACK's MIDI buffers hold a few KB a period
+                if i % 2000 == 1999:  # a gap: release what the flood holds, the phrase ends, segue answers
+                    time.sleep(0.3)  # a cut-short sysex leaves rtmidi's JACK input deaf for up to 0.25 s
+                    for channel, pitch in sorted(held):
+                        out.send_message([0x80 | channel, pitch, 0])
+                    held.clear()
+                    time.sleep(0.3)
+            elapsed = time.perf_counter() - t0
+            time.sleep(0.3)
+            for i, (channel, pitch) in enumerate((c, p) for c in range(16) for p in range(128)):
+                out.send_message([0x80 | channel, pitch, 0])
+                if i % 32 == 31:
+                    time.sleep(0.004)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not (daemon.sync() and daemon._inbox.empty()):
+                time.sleep(0.05)
+            alive = daemon._control is not None and daemon._control.is_alive()
+            ping_ok = _ping(daemon, inbox, "midi")
+            engine = daemon.engine
+            assert engine is not None
+            held_after = len(daemon.capture.held)
+            counters = (ports.decoder.errors, ports.dropped + daemon.dropped, daemon.capture.ignored_offs)
+            daemon.close()  # the last phrase may still be answered: closing ends every note
+            time.sleep(0.5)
+            stop_audit.set()
+            reader.join(1.0)
+            stuck = sorted(k for k, n in midi_sounding.items() if n > 0)
+            rows = [
+                ("MIDI events sent into 'segue in' (JACK, paced; every 2000 the open notes end, 0.3 s gap)",
+                 f"{count} in {elapsed:.1f} s", "100k"),
+                ("crashes (dead control thread)", "0" if alive else "1", "0"),
+                ("bytes/messages the decoder dropped as garbage", f"{counters[0]}", "-"),
+                ("events lost to a full queue", f"{counters[1]}", "-"),
+                ("orphan note-offs ignored by the capture", f"{counters[2]}", "-"),
+                ("continuations played while flooded (note-ons out)", f"{engine.stats.continuations} "
+                 f"({midi_ons[0]})", "-"),
+                ("notes held in the capture after all note-offs", f"{held_after}", "0"),
+                ("stuck notes on 'segue out' after the daemon closed", f"{len(stuck)}", "0"),
+                ("ping answered after the flood", "yes" if ping_ok else "no", "yes"),
+            ]
+            audit.close_port()
+            out.close_port()
+            return rows
+        finally:
+            if daemon is not None:
+                daemon.close()
+            inbox.close()
 
 
 def _jack_port(suffix: str) -> str:
