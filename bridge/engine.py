@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bridge.notes import Note
+from bridge.scheduler import RealtimeScheduler
 
 log = logging.getLogger(__name__)
 
@@ -418,12 +419,12 @@ class Engine:
             self._swap(cmd.name)
             return
         if isinstance(cmd, Seed):
-            self._release()
+            self._release(wait=False)
             self._seed = cmd.notes
             self._play(env.seq, cmd.notes, cmd.end_ns, cmd.length_beats)
             return
         if isinstance(cmd, Continue):
-            self._release()
+            self._release(wait=False)
             if not self._seed:
                 self._report("/segue/continue", "no seed phrase yet: play or send a phrase first")
                 return
@@ -510,11 +511,17 @@ class Engine:
         self._model = model
         log.info("model swapped to %r", model.name)
 
-    def _release(self, panic: bool = False) -> None:
-        """Cancel pending notes and send the note-offs of sounding ones (all-notes-off on panic too)."""
+    def _release(self, panic: bool = False, wait: bool = True) -> None:
+        """Cancel pending notes and send the note-offs of sounding ones (all-notes-off on panic too).
+
+        ``wait=False`` (a new seed or continue) does not wait for the scheduler thread: its commands run
+        in order, so the release still lands before the new continuation's first note.
+        """
         try:
             if panic and hasattr(self._scheduler, "panic"):
                 self._scheduler.panic()
+            elif not wait and isinstance(self._scheduler, RealtimeScheduler):
+                self._scheduler.all_notes_off(wait=False)
             else:
                 self._scheduler.all_notes_off()
         except Exception:
