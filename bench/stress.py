@@ -40,60 +40,21 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import REPO, model_folder, pct, private_jack, seed_phrase, table
+from bridge.osc_wire import osc_bundle, osc_message, osc_string
 
 PING_EVERY = 250  # datagrams between synchronising pings
-
-# ---------------------------------------------------------------- a small OSC encoder (any bytes)
-
-
-def osc_string(text: str) -> bytes:
-    raw = text.encode("utf-8")
-    return raw + b"\x00" * (4 - len(raw) % 4)
-
-
-def osc_arg(value: Any) -> tuple[str, bytes]:
-    if value is True or value is False or value is None:
-        return {True: "T", False: "F", None: "N"}[value], b""
-    if isinstance(value, int):
-        if -(2 ** 31) <= value < 2 ** 31:
-            return "i", struct.pack(">i", value)
-        return "h", struct.pack(">q", max(-(2 ** 63), min(2 ** 63 - 1, value)))
-    if isinstance(value, float):
-        if math.isfinite(value) and abs(value) > 3e38:
-            return "d", struct.pack(">d", value)
-        return "f", struct.pack(">f", value)
-    if isinstance(value, bytes):
-        return "b", struct.pack(">i", len(value)) + value + b"\x00" * (-len(value) % 4)
-    if isinstance(value, list):
-        tags, body = "[", b""
-        for item in value:
-            t, b = osc_arg(item)
-            tags, body = tags + t, body + b
-        return tags + "]", body
-    return "s", osc_string(str(value))
-
-
-def message(address: str, *args: Any) -> bytes:
-    encoded = [osc_arg(a) for a in args]
-    return osc_string(address) + osc_string("," + "".join(t for t, _ in encoded)) + b"".join(
-        b for _, b in encoded)
-
-
-def bundle(elements: list[bytes], timetag: int = 1) -> bytes:
-    return b"#bundle\x00" + struct.pack(">Q", timetag) + b"".join(struct.pack(">i", len(e)) + e
-                                                                   for e in elements)
-
 
 JUNK: list[Any] = [math.nan, math.inf, -math.inf, 1e39, -1e300, 2 ** 40, -(2 ** 62), "", "x" * 40,
                    b"\x00\xff", [1, 2], None, True, "C4", "../../etc/passwd", "\u00e9\u4e2d"]
 ADDRESSES = ["/segue/note", "/segue/phrase", "/segue/continue", "/segue/set", "/segue/param/temperature",
              "/segue/get", "/segue/params", "/segue/model", "/segue/ping", "/segue/status", "/segue/stop",
              "/segue/routes", "/segue/clear", "/segue/panic"]
-SEEDS = [message("/segue/ping", "x"), message("/segue/status"), message("/segue/get", "temperature"),
-         message("/segue/phrase", 60, 100, 0.0, 1.0, 64, 90, 1.0, 0.5),
-         message("/segue/set", "temperature", 0.5),
-         message("/segue/note", 60, 100, 1),
-         bundle([message("/segue/note", 60, 100), message("/segue/ping", 1)])]
+SEEDS = [osc_message("/segue/ping", ["x"]), osc_message("/segue/status", []),
+         osc_message("/segue/get", ["temperature"]),
+         osc_message("/segue/phrase", [60, 100, 0.0, 1.0, 64, 90, 1.0, 0.5]),
+         osc_message("/segue/set", ["temperature", 0.5]),
+         osc_message("/segue/note", [60, 100, 1]),
+         osc_bundle([osc_message("/segue/note", [60, 100]), osc_message("/segue/ping", [1])])]
 STATEFUL = ("/segue/note", "/segue/phrase", "/segue/clear", "/segue/continue", "/segue/set", "/segue/param/",
             "/segue/model")
 
@@ -121,20 +82,20 @@ def fuzzed_datagrams(rng: random.Random) -> Iterator[bytes]:
             yield bytes(data)
         elif kind < 0.55:
             choice = rng.randrange(5)
-            inner = message("/segue/ping", "b")
+            inner = osc_message("/segue/ping", ["b"])
             if choice == 0:
                 for _ in range(rng.randint(1, 40)):
-                    inner = bundle([inner])
+                    inner = osc_bundle([inner])
                 yield inner
             elif choice == 1:
                 size = rng.choice([-4, -1, 0, 3, 7, 2 ** 31 - 1, -(2 ** 31), 4096])
                 yield b"#bundle\x00" + bytes(8) + struct.pack(">i", size) + bytes(rng.randint(0, 16))
             elif choice == 2:
-                yield bundle([message("/segue/status")] * rng.randint(257, 600))
+                yield osc_bundle([osc_message("/segue/status", [])] * rng.randint(257, 600))
             elif choice == 3:
-                yield bundle([])
+                yield osc_bundle([])
             else:
-                yield message("/segue/ping", "y" * 9000)
+                yield osc_message("/segue/ping", ["y" * 9000])
         elif kind < 0.65:
             tags = rng.choice([",X", ",ii&", ",[i", ",]", ",I", ",c", "nocomma", ",iiiiiiii", ",b"])
             yield osc_string(rng.choice(ADDRESSES)) + osc_string(tags) + bytes(rng.randint(0, 6))
@@ -143,7 +104,7 @@ def fuzzed_datagrams(rng: random.Random) -> Iterator[bytes]:
             args = [rng.choice(JUNK) for _ in range(rng.randint(0, 6))]
             if address == "/segue/model":
                 args = [rng.choice(["../x", "/etc/passwd", "..", "a/b", "", "missing-model"])]
-            yield message(address, *args)
+            yield osc_message(address, args)
 
 
 def is_stateful(data: bytes) -> bool:
@@ -223,7 +184,7 @@ class RawInbox:
             return sorted(k for k, n in self.sounding.items() if n > 0)
 
     def wait_pong(self, token: str, timeout: float = 10.0) -> bool:
-        key = message("/segue/pong", 0.0, token)[-16:]
+        key = osc_message("/segue/pong", [0.0, token])[-16:]
         deadline = time.monotonic() + timeout
         with self.cond:
             while key not in self.pongs:
@@ -288,7 +249,7 @@ def osc_fuzz(models: Path, name: str, count: int, seed: int) -> list[tuple[str, 
             if sent % PING_EVERY == 0 or sent == count:
                 pings += 1
                 token = token_of(pings)
-                sock.sendto(message("/segue/ping", token), ("127.0.0.1", port))
+                sock.sendto(osc_message("/segue/ping", [token]), ("127.0.0.1", port))
                 if not inbox.wait_pong(token):
                     unanswered += 1
         elapsed = time.perf_counter() - t0
@@ -465,7 +426,7 @@ def _ping(daemon: Any, inbox: RawInbox, tag: str) -> bool:
     token = token_of(hash(tag) % 10 ** 9)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        sock.sendto(message("/segue/ping", token), ("127.0.0.1", daemon.osc_address[1]))
+        sock.sendto(osc_message("/segue/ping", [token]), ("127.0.0.1", daemon.osc_address[1]))
         return inbox.wait_pong(token)
     finally:
         sock.close()
@@ -494,8 +455,8 @@ def phrase_rounds(sock: socket.socket, port: int, inbox: RawInbox, until: float,
     args: list[Any] = []
     for n in notes:
         args += [n.pitch, n.velocity, float(n.start), float(n.duration)]
-    phrase = message("/segue/phrase", *args)
-    stop = message("/segue/stop")
+    phrase = osc_message("/segue/phrase", args)
+    stop = osc_message("/segue/stop", [])
     out: list[float] = []
     while time.monotonic() < until and len(out) < max_rounds:
         with inbox.cond:
@@ -527,7 +488,7 @@ def load_test(name: str, models: Path | None, seconds: float, rate: int,
         i = 0
         while not ready and time.monotonic() < deadline and proc.poll() is None:
             i += 1
-            sock.sendto(message("/segue/ping", token_of(i)), ("127.0.0.1", port))
+            sock.sendto(osc_message("/segue/ping", [token_of(i)]), ("127.0.0.1", port))
             ready = inbox.wait_pong(token_of(i), timeout=0.2)
         if not ready:
             raise SystemExit("segue serve did not start; run it by hand to see why")
@@ -539,15 +500,16 @@ def load_test(name: str, models: Path | None, seconds: float, rate: int,
 
         def blast() -> None:
             rng = random.Random(7)
-            mix = [message("/segue/get", "temperature"), message("/segue/status"), message("/segue/nope", 1),
-                   message("/segue/set", "temperature", math.nan), message("/segue/note", 200, 1)]
+            mix = [osc_message("/segue/get", ["temperature"]), osc_message("/segue/status", []),
+                   osc_message("/segue/nope", [1]), osc_message("/segue/set", ["temperature", math.nan]),
+                   osc_message("/segue/note", [200, 1])]
             t_next = time.perf_counter()
             batch = max(1, rate // 200)  # every 5 ms
             while not stop.is_set():
                 for _ in range(batch):
                     if sent[0] % 10 == 0:
                         sent[1] += 1
-                        data = message("/segue/ping", token_of(10 ** 9 + sent[1]))
+                        data = osc_message("/segue/ping", [token_of(10 ** 9 + sent[1])])
                     else:
                         data = rng.choice(mix)
                     load_sock.sendto(data, ("127.0.0.1", port))
@@ -569,7 +531,7 @@ def load_test(name: str, models: Path | None, seconds: float, rate: int,
         time.sleep(1.0)
         with inbox.cond:
             answered = sum(1 for k in inbox.pongs if k.startswith(b"s010"))  # the load's pings
-        sock.sendto(message("/segue/stop"), ("127.0.0.1", port))
+        sock.sendto(osc_message("/segue/stop", []), ("127.0.0.1", port))
         time.sleep(0.5)
         t_sig = time.perf_counter()
         proc.send_signal(signal.SIGTERM)

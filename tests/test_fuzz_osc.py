@@ -32,6 +32,7 @@ from test_daemon_osc import TEST_PARAMS, TINY, models_dir
 from bridge.config import ServeConfig
 from bridge.daemon import ROUTES, Daemon, ErrorLimiter
 from bridge.osc_io import MAX_PACKET_BYTES, split_packet
+from bridge.osc_wire import osc_bundle, osc_message, osc_string
 from bridge.params import PARAMS, ParamStore
 
 __all__ = ["models_dir"]
@@ -40,55 +41,6 @@ EXAMPLES = int(os.environ.get("SEGUE_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
-
-# ---------------------------------------------------------------- a hand-written OSC encoder
-
-
-def osc_string(text: str | bytes) -> bytes:
-    raw = text.encode("utf-8") if isinstance(text, str) else text
-    return raw + b"\x00" * (4 - len(raw) % 4)
-
-
-def osc_arg(value: Any) -> tuple[str, bytes]:
-    """(type tag, bytes) of one argument; a list becomes an OSC array."""
-    if value is True:
-        return "T", b""
-    if value is False:
-        return "F", b""
-    if value is None:
-        return "N", b""
-    if isinstance(value, int):
-        if -(2 ** 31) <= value < 2 ** 31:
-            return "i", struct.pack(">i", value)
-        return "h", struct.pack(">q", value)
-    if isinstance(value, float):
-        if math.isfinite(value) and abs(value) > 3e38:
-            return "d", struct.pack(">d", value)
-        return "f", struct.pack(">f", value)
-    if isinstance(value, str):
-        return "s", osc_string(value)
-    if isinstance(value, bytes):
-        return "b", struct.pack(">i", len(value)) + value + b"\x00" * (-len(value) % 4)
-    if isinstance(value, list):
-        tags, body = "[", b""
-        for item in value:
-            t, b = osc_arg(item)
-            tags, body = tags + t, body + b
-        return tags + "]", body
-    raise TypeError(value)
-
-
-def osc_message(address: str, args: list[Any], tags: str | None = None) -> bytes:
-    """A message datagram; ``tags`` overrides the type tag string (wrong or unknown tags)."""
-    encoded = [osc_arg(a) for a in args]
-    tag_text = "," + "".join(t for t, _ in encoded) if tags is None else tags
-    return osc_string(address) + osc_string(tag_text) + b"".join(b for _, b in encoded)
-
-
-def osc_bundle(elements: list[bytes], timetag: int = 1) -> bytes:
-    return b"#bundle\x00" + struct.pack(">Q", timetag) + b"".join(
-        struct.pack(">i", len(e)) + e for e in elements)
-
 
 # ---------------------------------------------------------------- bad messages, rejected by construction
 
