@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -375,21 +376,27 @@ def token_embeddings(models_root: Path | str, model: str) -> np.ndarray | None:
     return None
 
 
-def encode_midi_file(scheme: object, path: Path) -> list[int]:
-    """Token ids of a MIDI file, all non-drum tracks merged into one, as the model was trained."""
-    from miditok.utils import merge_tracks
-    from symusic import Score
+def tokenize_midi_files(
+    files: Sequence[Path], tokenizer: Any, progress: Callable[[Iterable], Iterable] = lambda x: x
+) -> tuple[list[list[int]], list[Path]]:
+    """Token ids of each readable file with notes (tracks merged, BPE), and the files that failed.
 
-    score = Score(str(path))
-    score.tracks = [t for t in score.tracks if not t.is_drum and len(t.notes) > 0]
-    if len(score.tracks) > 1:
-        score.tracks = [merge_tracks(score, effects=False)]
-    for track in score.tracks:
-        track.program = 0
-    seq = scheme.tokenizer.encode(score)
-    if isinstance(seq, list):
-        seq = seq[0] if seq else None
-    return [] if seq is None else [int(i) for i in seq.ids]
+    ``tokenizer`` is the model's miditok tokenizer; an unreadable file is logged and listed, not fatal.
+    """
+    from bridge.tokens import encode_ids, load_merged
+
+    sequences: list[list[int]] = []
+    failed: list[Path] = []
+    for path in progress(files):
+        try:
+            ids = encode_ids(tokenizer, load_merged(path))
+        except Exception as exc:  # noqa: BLE001 - one unreadable file is reported, not fatal
+            log.warning("skipped %s: %s", path, exc)
+            failed.append(Path(path))
+            continue
+        if len(ids) >= 2:
+            sequences.append(ids)
+    return sequences, failed
 
 
 def midi_files(folder: Path | str) -> list[Path]:

@@ -34,10 +34,10 @@ from bridge.style import (
     Style,
     StyleError,
     available_styles,
-    encode_midi_file,
     midi_files,
     style_from_sequences,
     token_embeddings,
+    tokenize_midi_files,
 )
 
 log = logging.getLogger(__name__)
@@ -341,17 +341,9 @@ def learn_folder(folder: Path, tokenizer: Path, name: str, base: np.ndarray | No
     from bridge.tokens import TokenScheme
 
     scheme = TokenScheme.from_file(tokenizer)
-    sequences, failed = [], []
     files = midi_files(folder)
-    for path in files:
-        try:
-            ids = encode_midi_file(scheme, path)
-        except Exception as exc:  # noqa: BLE001 - one unreadable file is reported, not fatal
-            log.warning("skipped %s: %s", path, exc)
-            failed.append(path.name)
-            continue
-        if len(ids) >= 2:
-            sequences.append(ids)
+    sequences, failed_files = tokenize_midi_files(files, scheme.tokenizer)
+    failed = [path.name for path in failed_files]
     if not sequences:
         raise StyleError(f"no readable MIDI file with notes in {folder}")
     skip = [scheme.pad_id, scheme.bos_id, scheme.eos_id]

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,31 @@ def import_miditok() -> object:
     finally:
         if sys.modules.get("torch", 0) is None:
             del sys.modules["torch"]
+
+
+def load_merged(path: Path | str) -> Any:
+    """A MIDI file as a one-track symusic ``Score`` (non-drum tracks with notes merged, program 0):
+    how every piece is read for tokenizing, in training and at run time."""
+    from symusic import Score
+
+    import_miditok()
+    from miditok.utils import merge_tracks
+
+    score = Score(str(path))
+    score.tracks = [t for t in score.tracks if not t.is_drum and len(t.notes) > 0]
+    if len(score.tracks) > 1:
+        score.tracks = [merge_tracks(score, effects=False)]
+    for track in score.tracks:
+        track.program = 0
+    return score
+
+
+def encode_ids(tokenizer: Any, score: Any) -> list[int]:
+    """Token ids of a one-track score (BPE applied when the tokenizer is trained); [] without notes."""
+    seq = tokenizer.encode(score)
+    if isinstance(seq, list):
+        seq = seq[0] if seq else None
+    return [] if seq is None else [int(i) for i in seq.ids]
 
 
 class TokenError(ValueError):

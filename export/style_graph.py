@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge.style import DEFAULT_DECAY, DEFAULT_WINDOW, StyleGraph, count_transitions
+from bridge.style import DEFAULT_DECAY, DEFAULT_WINDOW, StyleGraph, count_transitions, tokenize_midi_files
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +30,8 @@ def tokenize_files(
     """Token ids of each readable file (merged tracks, BPE) and the names of those that failed."""
     from miditok import TSD
 
-    from export.tokenizer import encode_ids, load_merged
-
-    tokenizer = TSD(params=tokenizer_path)
-    sequences: list[list[int]] = []
-    failed: list[str] = []
-    for path in progress(files):
-        try:
-            ids = encode_ids(tokenizer, load_merged(path))
-        except Exception as exc:  # noqa: BLE001 - one unreadable file is reported, not fatal
-            log.warning("skipped %s: %s", path, exc)
-            failed.append(str(path))
-            continue
-        if len(ids) >= 2:
-            sequences.append(ids)
-    return sequences, failed
+    sequences, failed = tokenize_midi_files(files, TSD(params=tokenizer_path), progress)
+    return sequences, [str(path) for path in failed]
 
 
 def load_token_split(prefix: Path, limit: int = 0) -> list[np.ndarray]:

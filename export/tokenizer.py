@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from miditok import TSD, TokenizerConfig, TokTrainingIterator
-from miditok.utils import merge_tracks
 from symusic import Score
+
+from bridge.tokens import encode_ids, load_merged
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +45,6 @@ def base_tokenizer() -> TSD:
     return TSD(base_config())
 
 
-def load_merged(path: Path | str) -> Score:
-    """A MIDI file as a one-track score (all non-drum tracks merged, program 0)."""
-    score = Score(str(path))
-    score.tracks = [t for t in score.tracks if not t.is_drum and len(t.notes) > 0]
-    if len(score.tracks) > 1:
-        score.tracks = [merge_tracks(score, effects=False)]
-    for track in score.tracks:
-        track.program = 0
-    return score
-
-
 def transpose(score: Score, semitones: int, low: int = 21, high: int = 108) -> Score | None:
     """Transposed copy, or None when a note would leave the tokenizer's pitch range."""
     if semitones == 0:
@@ -75,14 +65,6 @@ def jitter_velocity(score: Score, amount: int, rng: random.Random) -> Score:
         for note in track.notes:
             note.velocity = max(1, min(127, note.velocity + offset))
     return out
-
-
-def encode_ids(tokenizer: TSD, score: Score) -> list[int]:
-    """Token ids of a one-track score, BPE applied when the tokenizer is trained."""
-    seq = tokenizer.encode(score)
-    if isinstance(seq, list):
-        seq = seq[0]
-    return list(seq.ids)
 
 
 class MergedTracksIterator(TokTrainingIterator):
