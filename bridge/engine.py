@@ -23,7 +23,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from bridge.notes import Note
-from bridge.scheduler import RealtimeScheduler
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ class SamplerLike(Protocol):
 class SchedulerLike(Protocol):
     def schedule(self, note: Note, at_ns: int) -> None: ...
 
-    def all_notes_off(self) -> None: ...
+    def all_notes_off(self, wait: bool = True) -> object: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,10 +519,8 @@ class Engine:
         try:
             if panic and hasattr(self._scheduler, "panic"):
                 self._scheduler.panic()
-            elif not wait and isinstance(self._scheduler, RealtimeScheduler):
-                self._scheduler.all_notes_off(wait=False)
             else:
-                self._scheduler.all_notes_off()
+                self._scheduler.all_notes_off(wait=wait)
         except Exception:
             log.exception("releasing notes failed")
 

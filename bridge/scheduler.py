@@ -289,8 +289,9 @@ class Scheduler:
             self._out_off(pitch, channel)
         self._sounding.clear()
 
-    def all_notes_off(self) -> None:
-        """Same as ``cancel_pending``: nothing pending, nothing sounding afterwards."""
+    def all_notes_off(self, wait: bool = True) -> None:
+        """Same as ``cancel_pending``: nothing pending, nothing sounding afterwards (done at once, so
+        ``wait`` changes nothing here; it matters to ``RealtimeScheduler``)."""
         self.cancel_pending()
 
     def panic(self) -> None:

@@ -114,7 +114,7 @@ class LockedScheduler:
         with self.lock:
             self.core.set_tempo(tempo_bpm)
 
-    def all_notes_off(self) -> None:
+    def all_notes_off(self, wait: bool = True) -> None:
         with self.lock:
             self.releases += 1
             self.core.all_notes_off()
