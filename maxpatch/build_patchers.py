@@ -250,6 +250,19 @@ def _replies(p: Patcher, x: float, y: float) -> tuple[str, str, str]:
     return route, notes, ""
 
 
+def _release_on(p: Patcher, event: str, send: str, flush: str) -> str:
+    """On ``event`` (closebang, freebang): /segue/panic to the daemon and all notes off through
+    ``flush``; returns the trigger, whose left outlet is free for stopping the daemon."""
+    bang = p.obj(event, 30, 560)
+    trig = p.trigger("b b b", 30, 596)
+    panic = p.msg("/segue/panic", 150, 630)
+    p.wire(bang, 0, trig)
+    p.wire(trig, 2, panic)
+    p.wire(panic, 0, send)
+    p.wire(trig, 1, flush)
+    return trig
+
+
 def _daemon(p: Patcher, x: float, y: float, close: str) -> str:
     """node.script running segue-daemon.js, with start/stop messages and stop on ``close``."""
     p.comment("daemon (needs `segue` on the PATH, or send: command /path/to/segue)", x, y, 420.0)
@@ -324,13 +337,7 @@ def build_main() -> Patcher:
         p.wire(route, i, out_other)
 
     # lifecycle: all notes off and stop the daemon when the patch closes
-    close = p.obj("closebang", 30, 560)
-    trig = p.trigger("b b b", 30, 596)
-    panic = p.msg("/segue/panic", 150, 630)
-    p.wire(close, 0, trig)
-    p.wire(trig, 2, panic)
-    p.wire(panic, 0, send)
-    p.wire(trig, 1, flush)
+    trig = _release_on(p, "closebang", send, flush)
     p.comment("all notes off now", 280, 596, 150.0)
     allOff = p.ui("button", 250, 596, 22.0, 22.0)
     p.wire(allOff, 0, flush)
@@ -424,13 +431,7 @@ def build_m4l() -> Patcher:
     p.wire(fmt, 0, out)
 
     # on removal: all notes off, panic, stop the daemon this device started
-    bye = p.obj("freebang", 30, 560)
-    tb = p.trigger("b b b", 30, 596)
-    panic = p.msg("/segue/panic", 150, 630)
-    p.wire(bye, 0, tb)
-    p.wire(tb, 2, panic)
-    p.wire(panic, 0, send)
-    p.wire(tb, 1, flush)
+    tb = _release_on(p, "freebang", send, flush)
     _daemon(p, 30, 800, tb)
     return p
 
