@@ -870,9 +870,10 @@ class Daemon:
             self.call(lambda: self._style_param(str(new)))
 
     def _style_param(self, name: str) -> None:
+        """``/segue/set style NAME``: like ``/segue/style NAME``, its errors reported as that."""
         try:
-            self._select_style(name)
-        except RequestError as exc:
+            self.styles.select(name)
+        except ModelError as exc:
             self.error(f"{PREFIX}/style", str(exc))
 
     def _configure_capture(self) -> None:
