@@ -1,15 +1,17 @@
 """Latency of the running daemon: phrase end to first note-on out (OSC loopback and JACK MIDI), output
-jitter while generating, sustained generation rate, and ``segue serve``'s ready time and memory.
+jitter while generating, sustained generation rate, length reliability, and ``segue serve``'s ready time
+and memory.
 
-    python -m bench.latency [--model default] [--rounds 20] [--no-jack]
+    python -m bench.latency [--model default] [--rounds 20] [--no-jack] [--lookahead-ms MS]
 
-``segue serve`` runs as a subprocess on the shipped model with ``lookahead_ms`` 0, so the numbers are
-the time segue itself takes. Both processes stamp with the same monotonic clock (perf_counter_ns).
-- warm: the performer's path. The phrase is played note by note (``/segue/note``, or MIDI into
-  "segue in"), segue prefills while it is played, and ``/segue/continue`` ends it: trigger to note-on.
+``segue serve`` runs as a subprocess on the shipped model with its default settings (``--lookahead-ms``
+changes the head start). Both processes stamp with the same monotonic clock (perf_counter_ns).
+- played: the performer's path. The phrase is played note by note (``/segue/note``, or MIDI into
+  "segue in"); segue prefills it and samples its answer's first notes while it is played; after a breath
+  (100 ms, then 10 ms) ``/segue/continue`` ends it: trigger to first note-on.
 - cold: a new phrase arrives whole (``/segue/phrase``), so all of it is prefilled after it arrives.
-Jitter and the sustained rate are measured in-process: the engine streams a long continuation into the
-real-time scheduler (OSC output to a local port) while the scheduler plays the notes already due.
+Jitter, the sustained rate and the length check run in-process: the engine streams long continuations
+into the real-time scheduler (OSC output to a local port) while the scheduler plays the notes already due.
 """
 
 from __future__ import annotations
@@ -93,11 +95,12 @@ def rss_mb(pid: int) -> float:
 class Served:
     """``python -m bridge serve`` as a subprocess, with its ready time."""
 
-    def __init__(self, model: str, inbox: Inbox, midi: bool, env: dict[str, str]) -> None:
+    def __init__(self, model: str, inbox: Inbox, midi: bool, env: dict[str, str],
+                 extra: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         args = [sys.executable, "-m", "bridge", "serve", "--port", str(self.port), "--reply-port",
-                str(inbox.port), "--model", model, "--lookahead-ms", "0", "--phrase-end", "trigger",
-                "--length-notes", "8", "--seed", "1"]
+                str(inbox.port), "--model", model, "--phrase-end", "trigger", "--length-notes", "8",
+                "--seed", "1", *extra]
         args += ["--midi-api", "jack"] if midi else ["--no-midi"]
         t0 = time.perf_counter_ns()
         self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
@@ -134,21 +137,29 @@ def play_notes(send: Callable[[int, int], None], notes: list[Any]) -> None:
         send(n.pitch, 0)
 
 
-def osc_rounds(served: Served, inbox: Inbox, rounds: int) -> tuple[list[int], list[int]]:
-    """(warm, cold) ns from phrase end to the first /segue/noteon."""
+def played_round(served: Served, inbox: Inbox, transpose: int, breath_s: float) -> int:
+    """A 32-note phrase played note by note, ``breath_s`` of silence, then the trigger: ns to the first
+    /segue/noteon."""
+    notes = seed_phrase(32, transpose=transpose)
+    play_notes(lambda p, v: served.client.send_message("/segue/note", [p, v]), notes)
+    time.sleep(breath_s)  # what segue does in the breath is what the performer gains
+    mark = inbox.mark()
+    t0 = time.perf_counter_ns()
+    served.client.send_message("/segue/continue", [])
+    latency = inbox.wait("/segue/noteon", mark) - t0
+    served.client.send_message("/segue/stop", [])
+    served.sync(inbox)
+    return latency
+
+
+def osc_rounds(served: Served, inbox: Inbox, rounds: int) -> tuple[list[int], list[int], list[int]]:
+    """(played with a 100 ms breath, with a 10 ms breath, cold) ns from phrase end to the first note-on."""
     warm: list[int] = []
+    quick: list[int] = []
     cold: list[int] = []
     for i in range(rounds):
-        notes = seed_phrase(32, transpose=i % 12)
-        play_notes(lambda p, v: served.client.send_message("/segue/note", [p, v]), notes)
-        served.sync(inbox)
-        time.sleep(0.1)  # the prefill of the played phrase finishes while the performer "breathes"
-        mark = inbox.mark()
-        t0 = time.perf_counter_ns()
-        served.client.send_message("/segue/continue", [])
-        warm.append(inbox.wait("/segue/noteon", mark) - t0)
-        served.client.send_message("/segue/stop", [])
-        served.sync(inbox)
+        warm.append(played_round(served, inbox, i % 12, 0.1))
+        quick.append(played_round(served, inbox, (i + 5) % 12, 0.01))
 
         phrase = [x for n in seed_phrase(32, transpose=-(i % 12) - 1) for x in (n.pitch, n.velocity,
                                                                                 n.start, n.duration)]
@@ -158,10 +169,10 @@ def osc_rounds(served: Served, inbox: Inbox, rounds: int) -> tuple[list[int], li
         cold.append(inbox.wait("/segue/noteon", mark) - t0)
         served.client.send_message("/segue/stop", [])
         served.sync(inbox)
-    return warm, cold
+    return warm, quick, cold
 
 
-def jack_rounds(model: str, rounds: int) -> tuple[list[int], float] | None:
+def jack_rounds(model: str, rounds: int, extra: tuple[str, ...] = ()) -> tuple[list[int], float] | None:
     """Warm phrase end (OSC trigger) to first note-on received from "segue out" over JACK MIDI."""
     if shutil.which("jackd") is None:
         return None
@@ -171,7 +182,7 @@ def jack_rounds(model: str, rounds: int) -> tuple[list[int], float] | None:
         inbox = Inbox()
         served: Served | None = None
         try:
-            served = Served(model, inbox, midi=True, env=env)
+            served = Served(model, inbox, midi=True, env=env, extra=extra)
             backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
             stamps: list[int] = []
             lock = threading.Lock()
@@ -220,11 +231,12 @@ def jack_rounds(model: str, rounds: int) -> tuple[list[int], float] | None:
 
 def jitter_and_rate(model_name: str, notes: int, runs: int = 12) -> dict[str, float]:
     """In-process: ``runs`` long continuations streamed into the real-time scheduler while it plays."""
-    from bridge.daemon import load_model, play_config, sampling_params
+    from bridge.daemon import load_model
     from bridge.engine import Engine
     from bridge.osc_io import OscNoteSink, OscReplier
     from bridge.params import ParamStore
     from bridge.scheduler import RealtimeScheduler
+    from bridge.settings import Settings
 
     folder, name = model_folder(model_name)
     model = load_model(name, [folder])
@@ -238,13 +250,13 @@ def jitter_and_rate(model_name: str, notes: int, runs: int = 12) -> dict[str, fl
     sink_port = Inbox()
     replier = OscReplier("127.0.0.1", sink_port.port)
     with RealtimeScheduler(OscNoteSink(replier)) as scheduler:
-        engine = Engine(model, scheduler, config=lambda: play_config(store),
-                        sampling=lambda: sampling_params(store))
+        engine = Engine(model, scheduler)
+        settings = Settings.of(store)
         with engine:
             gen_ns = 0
             for _ in range(runs):  # each new seed preempts the last: only notes due while generating play
                 t0 = time.perf_counter_ns()
-                engine.seed(seed_phrase(32), end_ns=t0)
+                engine.seed(seed_phrase(32), settings, end_ns=t0)
                 time.sleep(0.001)
                 engine.wait_idle(60)
                 gen_ns += time.perf_counter_ns() - t0
@@ -257,38 +269,71 @@ def jitter_and_rate(model_name: str, notes: int, runs: int = 12) -> dict[str, fl
             "p99_ms": stats["p99_ms"], "max_ms": stats["max_ms"]}
 
 
+def length_check(model_name: str, notes: int, runs: int = 3) -> list[int]:
+    """Notes a continuation of ``notes`` requested notes gives, ``runs`` times (offline, the engine's
+    code path)."""
+    import numpy as np
+
+    from bridge.daemon import load_model
+    from bridge.engine import continuation
+    from bridge.params import ParamStore
+    from bridge.settings import Settings
+
+    folder, name = model_folder(model_name)
+    model = load_model(name, [folder])
+    got = []
+    for run in range(runs):
+        settings = Settings.of(ParamStore(values={"length_notes": notes, "seed": run}))
+        rng = np.random.default_rng(run)
+        notes_out = continuation(model, seed_phrase(32), settings.play, settings.sampling, rng)
+        got.append(sum(1 for _ in notes_out))
+    return got
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--notes", type=int, default=1024, help="length of the sustained-rate continuation")
     parser.add_argument("--no-jack", action="store_true", help="skip the JACK MIDI measurement")
+    parser.add_argument("--lookahead-ms", type=float, help="segue serve's --lookahead-ms (default: its own)")
+    parser.add_argument("--no-speculation", action="store_true", help="turn speculation off (to compare)")
+    parser.add_argument("--requested", type=int, default=600, help="notes requested for the length check")
     args = parser.parse_args(argv)
     model_folder(args.model)
+    extra: tuple[str, ...] = ()
+    if args.lookahead_ms is not None:
+        extra += ("--lookahead-ms", str(args.lookahead_ms))
+    env = {**os.environ, "JACK_NO_START_SERVER": "1"}
+    if args.no_speculation:
+        extra += ("--no-speculation",)
 
     inbox = Inbox()
-    served = Served(args.model, inbox, midi=False, env={**os.environ, "JACK_NO_START_SERVER": "1"})
+    served = Served(args.model, inbox, midi=False, env=env, extra=extra)
     try:
-        warm, cold = osc_rounds(served, inbox, args.rounds)
+        warm, quick, cold = osc_rounds(served, inbox, args.rounds)
         rss = rss_mb(served.proc.pid)
         ready = served.ready_ns
     finally:
         served.close()
         inbox.close()
-    jack = None if args.no_jack else jack_rounds(args.model, args.rounds)
+    jack = None if args.no_jack else jack_rounds(args.model, args.rounds, extra)
     live = jitter_and_rate(args.model, args.notes)
+    lengths = length_check(args.model, args.requested)
 
     def lat(values: list[int]) -> str:
         return f"p50 {pct(values, 0.5) / 1e6:.2f} ms, p99 {pct(values, 0.99) / 1e6:.2f} ms"
 
     rows = [
-        ("phrase end to first note-on, OSC loopback, warm (played note by note, prefilled)", lat(warm),
-         "p50 <= 5 ms, p99 <= 15 ms"),
-        ("phrase end to first note-on, OSC loopback, cold (whole 32-note /segue/phrase)", lat(cold), ""),
+        ("phrase end to first note-on, OSC loopback, played note by note, trigger 100 ms after the last "
+         "note-off", lat(warm), "p50 <= 1 ms, p99 <= 3 ms"),
+        ("the same, trigger 10 ms after the last note-off", lat(quick), "p50 <= 2 ms"),
+        ("phrase end to first note-on, OSC loopback, cold (whole 32-note /segue/phrase)", lat(cold),
+         "p50 <= 5 ms"),
     ]
     if jack is not None:
-        rows.append(("phrase end (OSC trigger) to first note-on out of 'segue out', JACK MIDI, warm",
-                     lat(jack[0]), ""))
+        rows.append(("phrase end (OSC trigger, 100 ms breath) to first note-on out of 'segue out', JACK MIDI",
+                     lat(jack[0]), "within one JACK period (1.33 ms) of OSC"))
     rows += [
         (f"sustained generation ({live['notes']} notes streamed to the scheduler, 12 continuations)",
          f"{live['rate']:.0f} notes/s", ">= 500 notes/s"),
@@ -296,11 +341,16 @@ def main(argv: list[str] | None = None) -> int:
          "arrived after their time)",
          f"p50 {live['p50_ms']:.3f} ms, p99 {live['p99_ms']:.3f} ms, max {live['max_ms']:.2f} ms",
          "p99 <= 1 ms"),
+        (f"notes given for {args.requested} requested ({len(lengths)} continuations)",
+         ", ".join(map(str, lengths)), f"{args.requested}"),
         ("`segue serve` ready (launch to first /segue/pong)", f"{ready / 1e9:.2f} s", "<= 3 s"),
         ("`segue serve` RSS after the runs", f"{rss:.0f} MB" + (f" ({jack[1]:.0f} MB with JACK MIDI)"
                                                                 if jack else ""), "<= 400 MB"),
     ]
-    title = f"Latency (python -m bench.latency, {args.rounds} rounds, phrase-end rows with lookahead 0)"
+    settings = "defaults" if args.lookahead_ms is None else f"lookahead {args.lookahead_ms:g} ms"
+    if args.no_speculation:
+        settings += ", no speculation"
+    title = f"Latency (python -m bench.latency, {args.rounds} rounds, {settings})"
     print(table(rows, title))
     return 0
 

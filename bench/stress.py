@@ -255,9 +255,8 @@ def osc_fuzz(models: Path, name: str, count: int, seed: int) -> list[tuple[str, 
         elapsed = time.perf_counter() - t0
         engine.wait_idle(10)
         daemon.sync()
-        server = daemon._osc_server
-        threads_alive = all(t is not None and t.is_alive() for t in (daemon._control, server._thread,
-                                                                      engine._thread))
+        server = daemon.osc_server
+        threads_alive = daemon.alive and server.alive and engine.alive
         changed = state() != before
         stats = server.stats
         read = stats.packets - pings
@@ -348,7 +347,7 @@ def midi_flood(models: Path, name: str, count: int, seed: int) -> list[tuple[str
             reader = threading.Thread(target=drain_audit, daemon=True)
             reader.start()
             source = bad_midi(random.Random(seed))
-            ports = daemon._midi
+            ports = daemon.midi
             t0 = time.perf_counter()
             held: set[tuple[int, int]] = set()  # note-ons the flood left open
             for i in range(count):
@@ -371,9 +370,9 @@ def midi_flood(models: Path, name: str, count: int, seed: int) -> list[tuple[str
                 if i % 32 == 31:
                     time.sleep(0.004)
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and not (daemon.sync() and daemon._inbox.empty()):
+            while time.monotonic() < deadline and not (daemon.sync() and daemon.pending == 0):
                 time.sleep(0.05)
-            alive = daemon._control is not None and daemon._control.is_alive()
+            alive = daemon.alive
             ping_ok = _ping(daemon, inbox, "midi")
             engine = daemon.engine
             assert engine is not None

@@ -7,7 +7,9 @@ A phrase ends
   grid starts at ``set_bar_origin`` - e.g. MIDI clock start - or else at the phrase's first note).
 ``poll(now_ns)`` returns the finished phrase once its end time has passed. Notes still held when a phrase
 ends are put in it, cut at the end, and their later note-off is swallowed. A note-off without its note-on
-is ignored, a velocity-0 note-on is a note-off, and a phrase keeps its last ``max_notes`` notes.
+is ignored, a velocity-0 note-on is a note-off, and a phrase keeps at most its last ``max_notes`` notes:
+past that, the oldest leave ``window_chunk`` at a time, so a long phrase's encoding keeps its start (and
+the engine its cached prefix) for that many notes.
 
 Continuous mode uses ``recent(now_ns)``: the last ``max_notes`` notes played, whatever the phrases.
 ``FeedbackFilter`` (an ``EventSink``) remembers what segue sent; with ``feedback_suppress`` on, incoming
@@ -101,8 +103,9 @@ class PhraseCapture:
     """Builds seed phrases from stamped note events; see the module docstring for the rules."""
 
     def __init__(self, *, tempo_bpm: float = 120.0, phrase_end: str = "gap", gap_seconds: float = 0.5,
-                 bar_beats: int = 4, max_notes: int = 64, min_duration_beats: float = 1 / 64,
-                 feedback: FeedbackFilter | None = None, feedback_suppress: bool = True) -> None:
+                 bar_beats: int = 4, max_notes: int = 64, window_chunk: int = 16,
+                 min_duration_beats: float = 1 / 64, feedback: FeedbackFilter | None = None,
+                 feedback_suppress: bool = True) -> None:
         self.tempo_bpm = 120.0
         self.phrase_end = "gap"
         self.gap_seconds = 0.5
@@ -110,6 +113,9 @@ class PhraseCapture:
         self.max_notes = 64
         self.configure(tempo_bpm=tempo_bpm, phrase_end=phrase_end, gap_seconds=gap_seconds,
                        bar_beats=bar_beats, max_notes=max_notes)
+        if window_chunk < 1:
+            raise ValueError(f"window_chunk must be >= 1, got {window_chunk!r}")
+        self.window_chunk = window_chunk
         self.min_duration_beats = min_duration_beats
         self.feedback = feedback
         self.feedback_suppress = feedback_suppress
@@ -265,6 +271,15 @@ class PhraseCapture:
             return self._bar_origin_ns
         return self._phrase[0].on_ns
 
+    def _window_start(self, n: int) -> int:
+        """Where a phrase of ``n`` notes starts when longer than ``max_notes``: the oldest notes leave
+        ``window_chunk`` at a time, so the seed keeps its start (and the engine its cached prefix) for
+        that many notes."""
+        if n <= self.max_notes:
+            return 0
+        chunk = min(self.window_chunk, self.max_notes)
+        return ((n - self.max_notes - 1) // chunk + 1) * chunk
+
     def _finish(self, end_ns: int, reason: str) -> Phrase | None:
         phrase = self._build(self._phrase, end_ns, reason, bar_grid=self.phrase_end == "bar")
         for played in self._held.values():
@@ -277,7 +292,7 @@ class PhraseCapture:
 
     def _build(self, played: list[_Played], end_ns: int, reason: str, bar_grid: bool) -> Phrase | None:
         kept = sorted((p for p in played if p.on_ns <= end_ns), key=lambda p: (p.on_ns, p.pitch))
-        kept = kept[-self.max_notes:]
+        kept = kept[self._window_start(len(kept)):]
         if not kept:
             return None
         start_ns = kept[0].on_ns

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bridge.notes import Note
+from bridge.offline import read_seed, write_notes
 from bridge.params import ParamError, ParamStore
 
 log = logging.getLogger("segue")
@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     midi.add_argument("--midi-out", metavar="NAME", help="open an existing output port (name prefix) instead "
                       "of the virtual 'segue out'")
     midi.add_argument("--no-midi", action="store_true", help="run OSC-only")
+    serve.add_argument("--no-speculation", action="store_true",
+                       help="do not sample the answer's first notes while the performer plays "
+                       "(for comparisons)")
     _add_model_args(serve)
     serve.add_argument("--save-config", metavar="FILE", help="write the effective settings to FILE and exit")
     ParamStore().add_arguments(serve.add_argument_group("parameters (also /segue/set name value)"))
@@ -166,7 +169,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"wrote {args.save_config}")
         return 0
     try:
-        daemon = Daemon(serve, store)
+        daemon = Daemon(serve, store, speculate=not getattr(args, "no_speculation", False))
         daemon.install_signal_handlers()  # from here on Ctrl-C / SIGTERM end the daemon cleanly
         daemon.open()
     except DaemonError as exc:
@@ -181,36 +184,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_continue(args: argparse.Namespace) -> int:
-    from bridge.daemon import DaemonError, load_model, models_folders, play_config, sampling_params
+    from bridge.daemon import DaemonError, load_model, models_folders, play_config
     from bridge.engine import EngineError
+    from bridge.offline import EmptyContinuation, continue_seed, parse_meter, prepare_model, settings_for
 
     serve, store = _settings(args)
     try:
-        seed, file_tempo = read_seed(args.seed)
+        seed = read_seed(args.seed)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    if not seed:
+    if not seed.notes:
         raise UserError(f"{args.seed} has no notes to continue; give a MIDI file with a melody in it")
-    if file_tempo is not None and getattr(args, "param_tempo", None) is None:
-        store.set("tempo", max(20.0, min(300.0, file_tempo)))
+    settings_for(seed, store, tempo_given=getattr(args, "param_tempo", None) is not None,
+                 meter_given=getattr(args, "param_meter", None) is not None)
+    folders = models_folders(serve.models)
     try:
-        model = load_model(serve.model, models_folders(serve.models), precision=serve.precision)
-    except DaemonError as exc:
+        model = load_model(serve.model, folders, precision=serve.precision)
+        prepare_model(model, store, folders)
+    except (DaemonError, ValueError) as exc:
         raise UserError(str(exc)) from None
-    from bridge.engine import offline_continuation
-
     cfg = play_config(store)
     try:
-        seed_out, cont = offline_continuation(model, seed, cfg, sampling_params(store))
+        cont = continue_seed(model, seed, store)
+    except EmptyContinuation as exc:
+        raise UserError(f"no continuation for {args.seed}: {exc}") from None
     except (EngineError, ValueError) as exc:  # unknown sampler, sampling settings the model cannot honour
         raise UserError(str(exc)) from None
-    notes = cont if args.only else [*seed_out, *cont]
+    notes = cont if args.only else [*seed.notes, *cont]
+    meter = parse_meter(str(store.get("meter")))
     try:
-        write_notes(args.output, notes, cfg.tempo_bpm)
+        write_notes(args.output, notes, cfg.tempo_bpm, meter)
     except OSError as exc:
         raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    print(f"wrote {args.output}: {len(cont)} continuation notes after {len(seed)} seed notes "
-          f"({model.name}, {cfg.sampler}, {cfg.tempo_bpm:g} BPM)")
+    print(f"wrote {args.output}: {len(cont)} continuation notes after {len(seed.notes)} seed notes "
+          f"({model.name}, {cfg.sampler}, {cfg.tempo_bpm:g} BPM, {meter[0]}/{meter[1]})")
     return 0
 
 
@@ -268,57 +275,6 @@ def cmd_params(args: argparse.Namespace) -> int:
           "[params] in the config\n")
     print(store.format_table())
     return 0
-
-
-# ---------------------------------------------------------------- MIDI files (offline mode)
-
-
-def read_seed(path: str | Path) -> tuple[list[Note], float | None]:
-    """The notes of a MIDI file (all non-drum tracks merged) in beats, and its first tempo (or None)."""
-    from symusic import Score
-
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"seed file {str(path)!r} does not exist")
-    try:
-        score = Score(str(path), ttype="quarter")
-    except Exception as exc:  # symusic raises assorted types on a bad file
-        raise ValueError(f"cannot read {str(path)!r} as a MIDI file ({exc}); give a standard .mid file") \
-            from None
-    tempo = float(score.tempos[0].qpm) if len(score.tempos) else None
-    notes: list[Note] = []
-    for track in score.tracks:
-        if track.is_drum:
-            continue
-        for n in track.notes:
-            if n.duration <= 0 or not 1 <= n.velocity <= 127:
-                continue
-            notes.append(Note(int(n.pitch), int(n.velocity), float(n.time), float(n.duration)))
-    notes.sort(key=lambda n: (n.start, n.pitch))
-    return notes, tempo
-
-
-def write_notes(path: str | Path, notes: Sequence[Note], tempo_bpm: float, ticks_per_beat: int = 480) -> None:
-    """Write ``notes`` (beats) as a one-track standard MIDI file at ``tempo_bpm``."""
-    import mido
-
-    events: list[tuple[int, int, mido.Message]] = []
-    for n in notes:
-        on = round(n.start * ticks_per_beat)
-        off = max(on + 1, round((n.start + n.duration) * ticks_per_beat))
-        events.append((on, 1, mido.Message("note_on", note=n.pitch, velocity=n.velocity, channel=n.channel)))
-        events.append((off, 0, mido.Message("note_off", note=n.pitch, velocity=0, channel=n.channel)))
-    events.sort(key=lambda e: (e[0], e[1]))
-    track = mido.MidiTrack()
-    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0))
-    now = 0
-    for tick, _, msg in events:
-        track.append(msg.copy(time=tick - now))
-        now = tick
-    track.append(mido.MetaMessage("end_of_track", time=0))
-    midi = mido.MidiFile(ticks_per_beat=ticks_per_beat)
-    midi.tracks.append(track)
-    midi.save(str(path))
 
 
 COMMANDS = {"serve": cmd_serve, "continue": cmd_continue, "ports": cmd_ports, "params": cmd_params,

@@ -16,44 +16,44 @@ name, so the output shows as ``segue-01:segue out`` (``jack_lsp`` lists them).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import queue
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import mido
 import rtmidi
 
+from bridge.jack_watch import JackWatch
+from bridge.midi_decode import MidiDecoder
+
+__all__ = ["API_CHOICES", "UNSTICK_INTERVAL_S", "JackWatch", "MidiDecoder", "MidiEvent", "MidiPortNotFound",
+           "MidiPorts", "MidiUnavailable", "auto_order", "compiled_apis", "find_port", "format_ports",
+           "list_ports"]
+
 log = logging.getLogger(__name__)
 
-API_IDS: dict[str, int] = {
-    "alsa": rtmidi.API_LINUX_ALSA,
-    "jack": rtmidi.API_UNIX_JACK,
-    "coremidi": rtmidi.API_MACOSX_CORE,
-    "windows-mm": rtmidi.API_WINDOWS_MM,
-}
-API_CHOICES = ("auto", *API_IDS)
+from bridge.midi_apis import (  # noqa: E402  (re-exported: the MIDI layer's public names)
+    API_CHOICES,
+    API_IDS,
+    FIX_HINT,
+    UNSTICK_PORT,
+    MidiPortNotFound,
+    MidiUnavailable,
+    _resolve_api,
+    _why,
+    auto_order,
+    compiled_apis,
+    find_port,
+    format_ports,
+    list_ports,
+)
 
 UNSTICK_INTERVAL_S = 0.25  # JACK input: longest deafness after a cut-short sysex
-UNSTICK_PORT = "sysex unstick"  # the JACK port that sends it (hidden from `segue ports`)
 _LONE_EOX = [0xF7]
-
-FIX_HINT = ("start a JACK server (`jackd -d dummy -r 48000 -p 64`, then --midi-api jack) or load the ALSA "
-            "sequencer (`sudo modprobe snd-seq`)")
-
-
-class MidiUnavailable(RuntimeError):
-    """No MIDI backend or port could be opened; the message says why and how to fix it."""
-
-
-class MidiPortNotFound(MidiUnavailable):
-    """A port asked for by name prefix does not exist; the message lists the ports there are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,254 +63,6 @@ class MidiEvent:
     t_ns: int
     data: bytes
     source: str = "midi"
-
-
-def compiled_apis() -> list[str]:
-    """Names of the APIs this python-rtmidi was built with."""
-    compiled = set(rtmidi.get_compiled_api())
-    return [name for name, api in API_IDS.items() if api in compiled]
-
-
-def auto_order(platform: str = sys.platform) -> list[str]:
-    """APIs ``auto`` tries, in order, on ``platform`` (only the compiled ones)."""
-    if platform.startswith("win"):
-        order = ["windows-mm"]
-    elif platform == "darwin":
-        order = ["coremidi", "jack"]
-    else:
-        order = ["alsa", "jack"]
-    compiled = compiled_apis()
-    return [a for a in order if a in compiled]
-
-
-def _resolve_api(api: str) -> list[str]:
-    api = api.lower().replace("_", "-")
-    if api == "auto":
-        order = auto_order()
-        if not order:
-            raise MidiUnavailable(f"python-rtmidi was built without a usable MIDI API (compiled: "
-                                  f"{compiled_apis() or 'none'})")
-        return order
-    if api not in API_IDS:
-        raise MidiUnavailable(f"unknown MIDI API {api!r}; choose one of {', '.join(API_CHOICES)}")
-    if api not in compiled_apis():
-        raise MidiUnavailable(f"python-rtmidi was built without the {api} API (compiled: "
-                              f"{', '.join(compiled_apis()) or 'none'}); pick another --midi-api")
-    return [api]
-
-
-def find_port(names: Iterable[str], wanted: str) -> str | None:
-    """The port ``wanted`` names: exact, else the first starting with it, else the first containing it
-    (case-insensitive). ``None`` when nothing matches."""
-    names = list(names)
-    if wanted in names:
-        return wanted
-    for name in names:
-        if name.startswith(wanted):
-            return name
-    low = wanted.lower()
-    for name in names:
-        if low in name.lower():
-            return name
-    return None
-
-
-def list_ports(apis: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
-    """Ports per API: ``{api: {"inputs": [...], "outputs": [...]}}`` or ``{api: {"error": why}}``.
-
-    ``inputs`` are the ports segue can read from (``--midi-in``), ``outputs`` those it can play to
-    (``--midi-out``), as the API names them (on JACK: ``client:port``)."""
-    result: dict[str, dict[str, Any]] = {}
-    wanted: list[str] = []
-    for api in apis if apis is not None else compiled_apis():
-        wanted.extend(auto_order() if api == "auto" else [api])
-    for api in wanted:
-        try:
-            rtapi = API_IDS[_resolve_api(api)[0]]
-            mi = rtmidi.MidiIn(rtapi=rtapi, name="segue ports")
-            mo = rtmidi.MidiOut(rtapi=rtapi, name="segue ports")
-            try:
-                inputs = [n for n in mi.get_ports() if not n.endswith(f":{UNSTICK_PORT}")]  # segue's own
-                result[api] = {"inputs": inputs, "outputs": mo.get_ports()}
-            finally:
-                mi.delete()
-                mo.delete()
-        except (MidiUnavailable, rtmidi.RtMidiError) as exc:
-            result[api] = {"error": _why(api, exc)}
-    return result
-
-
-def format_ports(ports: dict[str, dict[str, Any]]) -> str:
-    """``list_ports()`` as text for ``segue ports``."""
-    lines = []
-    for api, info in ports.items():
-        if "error" in info:
-            lines.append(f"{api}: unavailable ({info['error']})")
-            continue
-        lines.append(f"{api}:")
-        lines.append("  inputs (for --midi-in):   " + (", ".join(map(repr, info["inputs"])) or "none"))
-        lines.append("  outputs (for --midi-out): " + (", ".join(map(repr, info["outputs"])) or "none"))
-    return "\n".join(lines)
-
-
-def _why(api: str, exc: BaseException) -> str:
-    text = str(exc)
-    if api == "jack" and ("JACK" in text or "jack" in text):
-        return "no JACK server running"
-    if api == "alsa":
-        return "cannot open the ALSA sequencer (/dev/snd/seq)"
-    return text or type(exc).__name__
-
-
-class MidiDecoder:
-    """Raw MIDI bytes -> mido messages, with running status; stray data bytes and sysex are dropped.
-
-    By default each ``decode`` call is one self-contained event (what rtmidi delivers: ALSA and JACK
-    events never continue a previous event's running status, and several sources share one input);
-    ``stream=True`` treats the calls as one continuous byte stream (a serial line)."""
-
-    def __init__(self, keep_sysex: bool = False, max_sysex: int = 4096, stream: bool = False) -> None:
-        self.stream = stream
-        self.keep_sysex = keep_sysex
-        self.max_sysex = max_sysex
-        self.errors = 0  # bytes or messages that made no sense
-        self._running = 0  # running status byte (channel messages)
-        self._sysex: list[int] | None = None
-        self._partial: list[int] = []  # stream mode: a message cut by the end of the last chunk
-        self._need = 0
-
-    def decode(self, data: Iterable[int]) -> list[mido.Message]:
-        """Messages completed by ``data`` (one rtmidi event usually holds exactly one)."""
-        out: list[mido.Message] = []
-        current: list[int] = []
-        need = 0
-        if self.stream:  # a message may go on from the last chunk
-            current, need = self._partial, self._need
-        else:
-            self._running = 0
-            self._sysex = None
-        for byte in data:
-            if not isinstance(byte, int) or not 0 <= byte <= 255:
-                self.errors += 1
-                continue
-            if byte >= 0xF8:  # real-time: may appear anywhere
-                self._emit([byte], out)
-                continue
-            if self._sysex is not None:
-                if byte == 0xF7:
-                    if self.keep_sysex:
-                        self._emit([*self._sysex, 0xF7], out)
-                    self._sysex = None
-                elif byte & 0x80:
-                    self._sysex = None  # unterminated sysex: drop it, handle the status byte below
-                    self.errors += 1
-                else:
-                    if len(self._sysex) < self.max_sysex:
-                        self._sysex.append(byte)
-                    continue
-                if byte == 0xF7:
-                    continue
-            if byte == 0xF0:
-                self._sysex = [0xF0]
-                self._running = 0
-                current, need = [], 0
-                continue
-            if byte & 0x80:
-                if current:
-                    self.errors += 1  # a status byte cut the previous message short
-                current = [byte]
-                need = _length(byte) - 1
-                self._running = byte if byte < 0xF0 else 0
-                if need <= 0:
-                    if need == 0:
-                        self._emit(current, out)
-                    else:
-                        self.errors += 1
-                    current, need = [], 0
-                continue
-            # data byte
-            if not current:
-                if not self._running:
-                    self.errors += 1
-                    continue
-                current = [self._running]
-                need = _length(self._running) - 1
-            current.append(byte)
-            need -= 1
-            if need == 0:
-                self._emit(current, out)
-                current = []
-        if self.stream:
-            self._partial, self._need = current, need
-        elif current:
-            self.errors += 1
-        return out
-
-    def _emit(self, data: list[int], out: list[mido.Message]) -> None:
-        try:
-            out.append(mido.Message.from_bytes(data))
-        except (ValueError, TypeError, KeyError):
-            self.errors += 1
-
-
-def _length(status: int) -> int:
-    """Bytes in a message with this status byte; -1 for undefined ones."""
-    if status < 0xF0:
-        return 2 if 0xC0 <= status < 0xE0 else 3
-    return {0xF1: 2, 0xF2: 3, 0xF3: 2, 0xF6: 1}.get(status, -1)
-
-
-class JackWatch:
-    """Tells when the JACK server goes away: a port-less JACK client whose only job is libjack's
-    shutdown callback (rtmidi does not report it). ``lost`` is set from libjack's thread; nothing else
-    runs there. ``open`` returns None where libjack cannot be loaded or no server answers."""
-
-    _NO_START_SERVER = 0x01
-
-    def __init__(self, lib: Any, client: int) -> None:
-        self.lost = threading.Event()
-        self.reason = ""
-        self._lib = lib
-        self._client: int | None = client
-
-        @ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
-        def on_shutdown(code: int, reason: bytes | None, arg: Any) -> None:
-            self.reason = (reason or b"").decode("utf-8", "replace")
-            self.lost.set()
-
-        self._callback = on_shutdown  # kept alive as long as the client
-        lib.jack_on_info_shutdown(client, on_shutdown, None)
-        if lib.jack_activate(client) != 0:
-            raise OSError("jack_activate failed")
-
-    @classmethod
-    def open(cls, name: str) -> JackWatch | None:
-        path = ctypes.util.find_library("jack")
-        if path is None:
-            return None
-        try:
-            lib = ctypes.CDLL(path)
-            lib.jack_client_open.restype = ctypes.c_void_p
-            lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
-            lib.jack_on_info_shutdown.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
-            lib.jack_activate.argtypes = [ctypes.c_void_p]
-            lib.jack_deactivate.argtypes = [ctypes.c_void_p]
-            lib.jack_client_close.argtypes = [ctypes.c_void_p]
-            status = ctypes.c_int(0)
-            client = lib.jack_client_open(name.encode(), cls._NO_START_SERVER, ctypes.byref(status))
-            if not client:
-                return None
-            return cls(lib, client)
-        except (OSError, AttributeError) as exc:
-            log.debug("no JACK server watch: %s", exc)
-            return None
-
-    def close(self) -> None:
-        """Close the watch client (skipped once the server is gone: libjack would wait on it)."""
-        client, self._client = self._client, None
-        if client is not None and not self.lost.is_set():
-            self._lib.jack_deactivate(client)
-            self._lib.jack_client_close(client)
 
 
 class MidiPorts:

@@ -218,6 +218,19 @@ class OscServer:
         self._warned: set[str] = set()  # refused senders already logged
 
     @property
+    def alive(self) -> bool:
+        """True while the receiving thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def bound(self) -> tuple[str, int] | None:
+        """The address the socket is bound to (after ``start``)."""
+        if self._server is None:
+            return None
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    @property
     def port(self) -> int:
         """The bound port (after ``start``), else the requested one."""
         if self._server is not None:

@@ -35,6 +35,8 @@ _FALSE = {"0", "false", "no", "off"}
 KEYS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _KEY_ALIASES = {"DB": "C#", "EB": "D#", "GB": "F#", "AB": "G#", "BB": "A#", "CB": "B", "FB": "E",
                 "E#": "F", "B#": "C"}
+#: time signatures the tokenizer encodes (export.tokenizer's time_signature_range)
+METERS = ("2/4", "3/4", "4/4", "5/4", "6/4", "7/4", "2/2", "3/2", "3/8", "5/8", "6/8", "7/8", "9/8", "12/8")
 SCALES = ("chromatic", "major", "minor", "dorian", "mixolydian", "pentatonic", "blues")
 
 
@@ -209,10 +211,12 @@ PARAMS: tuple[Param, ...] = (
     Param("tempo", float, 120.0, "tempo in BPM when no MIDI clock drives it", 20.0, 300.0),
     Param("clock_source", str, "internal", "where the tempo comes from: the tempo parameter or incoming MIDI "
           "clock (24 ppqn)", choices=("internal", "midi")),
+    Param("meter", str, "4/4", "time signature a seed is encoded in when it carries none (a file's own "
+          "wins)", choices=METERS),
     Param("length_beats", float, 8.0, "length of a continuation in beats", 0.25, 256.0),
     Param("length_notes", int, 0, "length of a continuation in notes (0 = use length_beats)", 0, 1024),
-    Param("lookahead_ms", float, 20.0, "head start between the end of a phrase and the first note of the "
-          "answer", 0.0, 2000.0),
+    Param("lookahead_ms", float, 0.0, "head start between the end of a phrase and the first note of the "
+          "answer (0: at once; the first notes are sampled while the performer plays)", 0.0, 2000.0),
     Param("latency_ms", float, 0.0, "output offset added to every note's due time (align with audio)",
           0.0, 2000.0),
     # phrases

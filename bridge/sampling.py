@@ -42,6 +42,8 @@ class SamplingParams:
     pitch_max: int = 127
     key: str | int = "C"  # C, F#, Bb, ... or a pitch class 0-11
     scale: str = "chromatic"
+    allow_end: bool = True  # False: the end-of-sequence token is masked (a length was requested)
+    enter_after_seed: bool = True  # the answer's first token moves time past the seed's last onset
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -157,6 +159,15 @@ def draw(logits: np.ndarray, rng: np.random.Generator) -> int:
     return index
 
 
+def initial_state(scheme: TokenScheme, seed: Iterable[int], params: SamplingParams) -> TokenType:
+    """The grammar state a continuation of ``seed`` starts in: ``ENTRY`` after a complete last note
+    when ``params.enter_after_seed`` (so the answer does not land on the seed's last chord)."""
+    state = scheme.state_after(seed)
+    if params.enter_after_seed and state is TokenType.DURATION:
+        return TokenType.ENTRY
+    return state
+
+
 # ---- the processor a sampler uses -----------------------------------------------------------------
 
 
@@ -169,6 +180,9 @@ class LogitsProcessor:
         self._constraint = scheme.pitch_range_mask(params.pitch_min, params.pitch_max) & scheme.scale_mask(
             params.key, params.scale
         )
+        if not params.allow_end:
+            self._constraint = self._constraint.copy()
+            self._constraint[scheme.eos_id] = False
         self._bias = (-params.rest_bias * scheme.n_time).astype(np.float64) if params.rest_bias else None
         self._eos_only = np.zeros(scheme.vocab_size, dtype=bool)
         self._eos_only[scheme.eos_id] = True

@@ -3,9 +3,10 @@
 - ``Scheduler``: single-threaded core with an injected clock and sink. ``schedule(note, at_ns)`` queues a
   note-on at ``at_ns`` and its note-off ``duration`` beats later (at the current tempo); ``poll(now)``
   sends what is due, in order, and returns the wait until the next event. Tests drive it directly.
-- ``RealtimeScheduler``: the same core owned by one thread that sleeps until ~1 ms before the next event,
-  then spins on ``time.perf_counter_ns``. Other threads talk to it through a queue (thread-safe
-  ``schedule``, ``all_notes_off``, ``panic``, ``set_tempo``); ``close()`` releases every note.
+- ``RealtimeScheduler`` (``bridge.realtime``): the same core owned by one thread that sleeps until
+  ~1 ms before the next event, then spins on ``time.perf_counter_ns``. Other threads talk to it through
+  a queue (thread-safe ``schedule``, ``all_notes_off``, ``panic``, ``set_tempo``); ``close()``
+  releases every note.
 - ``EventSink``: where events go (MIDI port, OSC replier, a test recorder); ``FanoutSink`` feeds several.
 - ``BeatTimeline``: beats -> ns at a tempo that may change, continuous across changes.
 
@@ -18,10 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import os
-import queue
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -170,17 +168,16 @@ def _check_tempo(tempo_bpm: float) -> None:
 class Scheduler:
     """Sends note events when due; not thread-safe (one owner calls every method).
 
-    ``clock()`` returns monotonic ns; ``output`` receives the events. ``latency_ns`` is added to every
-    due time at scheduling (an output offset). ``warn_late_ns``: events later than this are logged.
+    ``clock()`` returns monotonic ns; ``output`` receives the events. ``warn_late_ns``: events later than
+    this are logged. (The output offset, ``latency_ms``, is in the due times the engine gives.)
     """
 
     def __init__(self, clock: Callable[[], int], output: EventSink, *, tempo_bpm: float = 120.0,
-                 latency_ns: int = 0, warn_late_ns: int = 5 * NS_PER_MS) -> None:
+                 warn_late_ns: int = 5 * NS_PER_MS) -> None:
         _check_tempo(tempo_bpm)
         self.clock = clock
         self.output = output
         self.tempo_bpm = tempo_bpm
-        self.latency_ns = latency_ns
         self.warn_late_ns = warn_late_ns
         self.stats = LatenessStats()
         self._heap: list[tuple[int, int, int, Event]] = []
@@ -193,10 +190,6 @@ class Scheduler:
         """Tempo used to turn durations into ns for notes scheduled from now on."""
         _check_tempo(tempo_bpm)
         self.tempo_bpm = tempo_bpm
-
-    def set_latency(self, latency_ns: int) -> None:
-        """Output offset added to the due times of notes scheduled from now on."""
-        self.latency_ns = latency_ns
 
     def beats_to_ns(self, beats: float) -> int:
         """``beats`` at the current tempo, in ns."""
@@ -219,11 +212,11 @@ class Scheduler:
 
     # -- scheduling
     def schedule(self, note: Note, at_ns: int, queued_ns: int | None = None) -> None:
-        """Queue ``note``'s note-on at ``at_ns`` (+ latency), its note-off ``note.duration`` beats later.
+        """Queue ``note``'s note-on at ``at_ns``, its note-off ``note.duration`` beats later.
 
         ``queued_ns``: when the caller handed it over (default: now), to tell late arrivals apart.
         """
-        on_ns = int(at_ns) + self.latency_ns
+        on_ns = int(at_ns)
         off_ns = on_ns + max(1, self.beats_to_ns(note.duration))
         note_id = next(self._ids)
         q = self.clock() if queued_ns is None else queued_ns
@@ -303,196 +296,7 @@ class Scheduler:
             log.exception("all-notes-off failed")
 
 
-class RealtimeScheduler:
-    """A ``Scheduler`` run by its own thread on ``perf_counter_ns``; every public method is thread-safe.
+from bridge.realtime import RealtimeScheduler  # noqa: E402  (the thread around the core, re-exported)
 
-    The thread waits on its command queue until ``spin_ns`` before the next event, then spins on the
-    clock, so events leave within microseconds of their due time on an idle core. On Linux the thread
-    asks for ``SCHED_FIFO`` at ``realtime_priority`` (default 1: above ordinary processes, so a busy
-    machine cannot delay a note by a whole time slice, and below JACK's threads); where that is not
-    permitted it logs and runs as an ordinary thread. ``None`` skips the request. Use as a context
-    manager, or ``start()`` / ``close()``; ``close()`` cancels pending notes and ends sounding ones.
-    """
-
-    def __init__(self, output: EventSink, *, tempo_bpm: float = 120.0, latency_ns: int = 0,
-                 spin_ns: int = NS_PER_MS, clock: Callable[[], int] = time.perf_counter_ns,
-                 realtime_priority: int | None = 1) -> None:
-        self.core = Scheduler(clock, output, tempo_bpm=tempo_bpm, latency_ns=latency_ns)
-        self.realtime_priority = realtime_priority
-        self.realtime = False  # True once the thread runs under SCHED_FIFO
-        self.clock = clock
-        self.spin_ns = spin_ns
-        self._commands: queue.SimpleQueue[tuple[Callable[[], None], threading.Event | None]] = (
-            queue.SimpleQueue())
-        self._thread: threading.Thread | None = None
-        self._running = False
-        self._accepting = False  # the thread takes commands (guarded by _lock)
-        self._lock = threading.Lock()
-        self._tempo_bpm = tempo_bpm
-
-    @property
-    def stats(self) -> LatenessStats:
-        """Lateness statistics (thread-safe snapshot via ``stats.snapshot()``)."""
-        return self.core.stats
-
-    @property
-    def tempo_bpm(self) -> float:
-        """The tempo last set."""
-        return self._tempo_bpm
-
-    def beats_to_ns(self, beats: float) -> int:
-        """``beats`` at the tempo last set, in ns."""
-        return beats_to_ns(beats, self._tempo_bpm)
-
-    # -- lifecycle
-    def start(self) -> RealtimeScheduler:
-        """Start the thread (idempotent)."""
-        if self._thread is None:
-            self._running = True
-            self._accepting = True
-            self._thread = threading.Thread(target=self._run, name="segue-scheduler", daemon=True)
-            self._thread.start()
-        return self
-
-    def close(self, timeout: float = 2.0) -> None:
-        """Release every note (pending dropped, sounding ended) and stop the thread."""
-        if self._thread is None:
-            self.core.cancel_pending()
-            return
-
-        def stop() -> None:
-            self.core.cancel_pending()
-            self._running = False
-
-        done = self._call(stop, wait=True, timeout=timeout)
-        self._thread.join(timeout)
-        if not done or self._thread.is_alive():
-            log.error("scheduler thread did not stop in %.1f s", timeout)
-        self._thread = None
-
-    def __enter__(self) -> RealtimeScheduler:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- commands (any thread)
-    def schedule(self, note: Note, at_ns: int) -> None:
-        """Queue ``note`` at ``at_ns`` (perf_counter_ns)."""
-        queued = self.clock()
-        self._call(lambda: self.core.schedule(note, at_ns, queued))
-
-    def set_tempo(self, tempo_bpm: float) -> None:
-        """Tempo for durations of notes scheduled from now on."""
-        _check_tempo(tempo_bpm)
-        self._tempo_bpm = tempo_bpm
-        self._call(lambda: self.core.set_tempo(tempo_bpm))
-
-    def set_latency(self, latency_ns: int) -> None:
-        """Output offset for notes scheduled from now on."""
-        self._call(lambda: self.core.set_latency(latency_ns))
-
-    def cancel_pending(self, wait: bool = True, timeout: float = 1.0) -> bool:
-        """Drop pending events and end sounding notes; with ``wait``, return once done (True) or timed out."""
-        return self._call(self.core.cancel_pending, wait, timeout)
-
-    def all_notes_off(self, wait: bool = True, timeout: float = 1.0) -> bool:
-        """Same as ``cancel_pending``."""
-        return self._call(self.core.all_notes_off, wait, timeout)
-
-    def panic(self, wait: bool = True, timeout: float = 1.0) -> bool:
-        """``cancel_pending`` plus the sink's all-notes-off."""
-        return self._call(self.core.panic, wait, timeout)
-
-    def _call(self, fn: Callable[[], None], wait: bool = False, timeout: float = 1.0) -> bool:
-        done = threading.Event() if wait else None
-        with self._lock:
-            if self._accepting:
-                self._commands.put((fn, done))
-            else:
-                fn()  # no thread: the caller owns the core
-                return True
-        return done.wait(timeout) if done is not None else True
-
-    # -- the thread
-    def _drain(self, block_s: float | None) -> None:
-        try:
-            item = self._commands.get(timeout=block_s) if block_s != 0 else self._commands.get_nowait()
-        except queue.Empty:
-            return
-        while True:
-            fn, done = item
-            try:
-                fn()
-            except Exception:
-                log.exception("scheduler command failed")
-            finally:
-                if done is not None:
-                    done.set()
-            try:
-                item = self._commands.get_nowait()
-            except queue.Empty:
-                return
-
-    def _raise_priority(self) -> None:
-        if self.realtime_priority is None or not hasattr(os, "sched_setscheduler"):
-            return
-        try:
-            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(self.realtime_priority))
-            self.realtime = True
-            log.debug("scheduler thread runs under SCHED_FIFO %d", self.realtime_priority)
-        except (OSError, ValueError) as exc:
-            log.info("scheduler thread keeps normal priority (SCHED_FIFO not permitted: %s); timing may "
-                     "suffer on a busy machine", exc)
-
-    def _spin_until(self, due: int) -> None:
-        """Wait for ``due`` on the clock: yield the GIL while more than ``YIELD_NS`` remain, then spin.
-
-        A bare spin would hold the interpreter for up to ``spin_ns`` before every event and starve the
-        engine thread that samples the next notes; ``time.sleep(0)`` lets it run in between.
-        """
-        clock = self.clock
-        while True:
-            left = due - clock()
-            if left <= 0:
-                return
-            if left > YIELD_NS:
-                time.sleep(0)
-
-    def _run(self) -> None:
-        core = self.core
-        self._raise_priority()
-        try:
-            while self._running:
-                wait = core.poll(self.clock())
-                if not self._running:
-                    break
-                if wait is None:
-                    self._drain(0.1)
-                elif wait > self.spin_ns:
-                    self._drain((wait - self.spin_ns) / NS_PER_S)
-                else:
-                    self._drain(0)
-                    due = core.next_due()
-                    if due is not None:
-                        self._spin_until(due)
-        except Exception:
-            log.exception("scheduler thread failed; releasing notes")
-            core.cancel_pending()
-            raise
-        finally:
-            # commands that raced with the stop still run here, on the owning thread
-            with self._lock:
-                self._accepting = False
-            while True:
-                try:
-                    fn, done = self._commands.get_nowait()
-                except queue.Empty:
-                    break
-                try:
-                    fn()
-                except Exception:
-                    log.exception("scheduler command failed")
-                if done is not None:
-                    done.set()
-
+__all__ = ["BeatTimeline", "Event", "EventSink", "FanoutSink", "LatenessStats", "RealtimeScheduler",
+           "Scheduler", "beats_to_ns"]

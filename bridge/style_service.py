@@ -5,7 +5,9 @@
 learning run off the daemon's threads: a worker thread loads styles and learns from the phrases of
 this session (numpy only); a folder of MIDI files is tokenized and learned in a child process
 (``python -m bridge.style_service learn ...``), so a long job never holds the interpreter the
-scheduler needs. A job that fails reports ``/segue/error`` and the old style keeps playing.
+scheduler needs. A job that fails reports a typed error (``StyleSelectError``, ``StyleLearnError``) and
+the old style keeps playing. The engine owns the model's samplers: a style loaded or learned here is
+sent to it (``deliver(samplers, decoder)``, the engine's ``install``), never written from this thread.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from bridge.errors import SegueError, StyleLearnError, StyleSelectError
 from bridge.model import ModelError, check_name, sha256_file
 from bridge.notes import Note
 from bridge.samplers.blend import BlendSampler
@@ -42,8 +45,6 @@ from bridge.style import (
 
 log = logging.getLogger(__name__)
 
-STYLE_ADDRESS = "/segue/style"
-LEARN_ADDRESS = "/segue/style/learn"
 LIVE = "live"
 LEARN_TIMEOUT_S = 600.0
 MAX_LIVE_PHRASES = 512
@@ -75,12 +76,15 @@ def listed_styles(folders: Sequence[Path]) -> list[str]:
 class StyleService:
     """Owns the style of the model's graph and blend samplers; loads and learns in the background."""
 
-    def __init__(self, folders: Sequence[Path], on_error: Callable[[str, str], None],
-                 weight: float = 0.5, on_change: Callable[[str], None] | None = None) -> None:
+    def __init__(self, folders: Sequence[Path], on_error: Callable[[SegueError], None],
+                 weight: float = 0.5, on_change: Callable[[str], None] | None = None,
+                 sampling: Callable[[], SamplingParams] | None = None) -> None:
         self.folders = [Path(f) for f in folders]
         self._on_error = on_error
         self._on_change = on_change
-        self._weight = float(weight)
+        self._weight = float(weight)  # the blend's first weight; the engine sets it per continuation
+        self._sampling = sampling if sampling is not None else _registry_sampling
+        self._deliver: Callable[[dict[str, Any], Any], None] | None = None
         self._model: Any = None
         self._style: Style | None = None
         self._lock = threading.Lock()
@@ -103,6 +107,11 @@ class StyleService:
     def live(self) -> bool:
         """True while the style follows the phrases played in this session."""
         return self._live
+
+    def connect(self, deliver: Callable[[dict[str, Any], Any], None]) -> None:
+        """From now on send samplers built in the background to ``deliver(samplers, decoder)`` (the
+        engine's ``install``) instead of putting them into the model."""
+        self._deliver = deliver
 
     def attach(self, model: Any, name: str = "") -> None:
         """Give ``model`` graph and blend samplers, synchronously (daemon start, model swap).
@@ -161,14 +170,6 @@ class StyleService:
         if self._live:
             self._submit("live", None)
 
-    def set_weight(self, weight: float) -> None:
-        """The blend sampler's graph weight (the ``blend`` parameter)."""
-        self._weight = float(weight)
-        model = self._model
-        blend = model.samplers.get("blend") if model is not None else None
-        if isinstance(blend, BlendSampler):
-            blend.weight = self._weight
-
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """True once no job is queued or running (for tests and shutdown)."""
         import time
@@ -201,7 +202,7 @@ class StyleService:
                 return
             self._busy.set()
             kind, arg = job
-            address = STYLE_ADDRESS if kind == "select" else LEARN_ADDRESS
+            failure = StyleSelectError if kind == "select" else StyleLearnError
             try:
                 if kind == "select":
                     style = self._load(arg)
@@ -217,14 +218,14 @@ class StyleService:
                 model = self._model
                 if model is None:
                     raise StyleError("no model is loaded")
-                self._install(model, style)
+                self._install(model, style, deliver=self._deliver)
             except (StyleError, ModelError, OSError, ValueError, subprocess.SubprocessError) as exc:
                 current = self._style.name if self._style is not None else "none"
                 log.warning("style job %s failed: %s", kind, exc)
-                self._on_error(address, f"{exc}; still playing style {current!r}")
+                self._on_error(failure(f"{exc}; still playing style {current!r}"))
             except Exception as exc:  # noqa: BLE001 - the worker must outlive any one job
                 log.exception("style job %s crashed", kind)
-                self._on_error(address, f"style job failed: {exc}")
+                self._on_error(failure(f"style job failed: {exc}"))
             finally:
                 self._busy.clear()
 
@@ -247,17 +248,18 @@ class StyleService:
             raise StyleError(f"style {style.name!r} was learned with another tokenizer than model "
                              f"{model.name!r}'s: learn it again for this model")
 
-    def _install(self, model: Any, style: Style) -> None:
-        """Build the samplers (walk tables warmed) and swap them into the model."""
+    def _install(self, model: Any, style: Style,
+                 deliver: Callable[[dict[str, Any], Any], None] | None = None) -> None:
+        """Build the samplers (walk tables warmed for the parameters that play now) and put them into
+        the model, or send them to its owner with ``deliver``."""
         self._check(model, style)
-        graph = GraphSampler(model.scheme, style)
-        graph.tables(SamplingParams())
-        samplers = {"graph": graph}
+        samplers = style_samplers(model, style, self._sampling(), self._weight)
         decoder = model.samplers.get("decoder")
-        if decoder is not None:
-            samplers["blend"] = BlendSampler(decoder, style, weight=self._weight)
-        with self._lock:
+        if deliver is not None:
+            deliver(samplers, decoder)
+        else:
             model.samplers.update(samplers)
+        with self._lock:
             self._style = style
         log.info("style %s now plays (graph%s)", style.name, " and blend" if "blend" in samplers else "")
         if self._on_change is not None:
@@ -307,6 +309,43 @@ class StyleService:
                 lines = (out.stderr or out.stdout).strip().splitlines()
                 raise StyleError(lines[-1] if lines else f"learning exited with status {out.returncode}")
             return Style.read_folder(tmp_path / "style", name)
+
+
+def style_samplers(model: Any, style: Style, sampling: SamplingParams, weight: float) -> dict[str, Any]:
+    """The ``graph`` (and, with a decoder, ``blend``) samplers of ``style`` for ``model``, their walk
+    tables warmed for ``sampling``."""
+    graph = GraphSampler(model.scheme, style)
+    try:
+        graph.tables(sampling)
+    except ValueError as exc:  # parameters the samplers refuse: the tables are built when they play
+        log.debug("walk tables not warmed: %s", exc)
+    samplers: dict[str, Any] = {"graph": graph}
+    decoder = model.samplers.get("decoder")
+    if decoder is not None:
+        samplers["blend"] = BlendSampler(decoder, style, weight=weight)
+    return samplers
+
+
+def attach_style(model: Any, folders: Sequence[Path], name: str, sampling: SamplingParams,
+                 weight: float) -> Style:
+    """Load style ``name`` (the first listed when empty) and put its samplers into ``model`` now, on
+    the calling thread (offline use: ``segue continue``, benchmarks). Raises ``StyleError`` or
+    ``ModelError`` with what to do."""
+    names = [name] if name else listed_styles(folders)
+    if not names:
+        raise StyleError("no style in the models folders: learn one with segue learn-style FOLDER --name "
+                         "NAME")
+    style = Style.load(find_style(folders, names[0]), names[0])
+    StyleService._check(model, style)
+    model.samplers.update(style_samplers(model, style, sampling, weight))
+    return style
+
+
+def _registry_sampling() -> SamplingParams:
+    """Sampling parameters at the registry's defaults."""
+    from bridge.params import ParamStore
+
+    return SamplingParams.from_mapping(ParamStore().snapshot())
 
 
 def _child_env() -> dict[str, str]:

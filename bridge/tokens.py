@@ -88,6 +88,7 @@ class TokenType(IntEnum):
     TIMESIG = 10
     OTHER = 11
     BOUNDARY = 12  # BPE word boundary without base tokens: a bar start when ids are split per bar
+    ENTRY = 13  # not a token: the start of an answer after a complete seed (time must move first)
 
 
 _TYPE_BY_NAME = {
@@ -118,6 +119,8 @@ FOLLOWS: dict[TokenType, frozenset[TokenType]] = {
     T.TEMPO: frozenset({T.PITCH, T.TIMESHIFT, T.REST, T.EOS, T.BOUNDARY}),
     T.TIMESIG: frozenset({T.TEMPO, T.PITCH, T.TIMESHIFT, T.REST, T.EOS, T.BOUNDARY}),
     T.BOUNDARY: frozenset({T.TIMESIG, T.TEMPO, T.PITCH, T.TIMESHIFT, T.REST, T.EOS}),
+    # an answer enters after the seed's last onset, never on its last, already complete chord
+    T.ENTRY: frozenset({T.TIMESHIFT, T.REST}),
     T.EOS: frozenset(),
     T.PAD: frozenset(),
     T.MASK: frozenset(),
@@ -309,8 +312,15 @@ class TokenScheme:
 
     # ---- encoding ------------------------------------------------------------------------------
 
-    def encode(self, notes: Sequence[Note], tempo_bpm: float) -> list[int]:
-        """Token ids of a seed phrase: BOS, then miditok's encoding of one 4/4 track at ``tempo_bpm``."""
+    def encode(
+        self,
+        notes: Sequence[Note],
+        tempo_bpm: float,
+        time_signature: tuple[int, int] = (4, 4),
+        bar_origin: float | None = None,
+    ) -> list[int]:
+        """Token ids of a seed phrase: BOS, then miditok's encoding of one track at ``tempo_bpm`` in
+        ``time_signature``, its bars counted from :func:`encoding_origin` (see there)."""
         from symusic import Note as SNote
         from symusic import Score, Tempo, TimeSignature, Track
 
@@ -318,10 +328,10 @@ class TokenScheme:
             raise TokenError(f"tempo {tempo_bpm} BPM must be > 0")
         if not notes:
             return [self.bos_id]
-        origin = min(n.start for n in notes)
+        origin = encoding_origin(notes, time_signature, bar_origin)
         score = Score(_TICKS_PER_QUARTER)
         score.tempos.append(Tempo(0, float(tempo_bpm)))
-        score.time_signatures.append(TimeSignature(0, 4, 4))
+        score.time_signatures.append(TimeSignature(0, int(time_signature[0]), int(time_signature[1])))
         track = Track(program=0)
         for n in sorted(notes, key=lambda n: (n.start, n.pitch)):
             start = round((n.start - origin) * _TICKS_PER_QUARTER)
@@ -386,6 +396,29 @@ class TokenScheme:
             mask.flags.writeable = False
             self._mask_cache[cache_key] = mask
         return mask
+
+
+def bar_length(time_signature: tuple[int, int]) -> float:
+    """Quarter-note beats in one bar of ``time_signature``."""
+    num, den = time_signature
+    return num * 4.0 / den
+
+
+def encoding_origin(
+    notes: Sequence[Note], time_signature: tuple[int, int] = (4, 4), bar_origin: float | None = None
+) -> float:
+    """Where a seed's encoding starts (its time 0), in the notes' beats.
+
+    Without ``bar_origin`` the first note is taken as a downbeat (a phrase played live). With it (a
+    beat where some bar starts: a file's time-signature origin, a clock's bar), the encoding starts at
+    the bar line at or before the first note, so the model sees the seed where it lies in its bars.
+    """
+    first = min(float(n.start) for n in notes)
+    if bar_origin is None:
+        return first
+    bar = bar_length(time_signature)
+    bars = int((first - bar_origin + 1e-6) // bar)
+    return bar_origin + bars * bar
 
 
 class StreamDecoder:

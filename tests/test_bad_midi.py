@@ -98,7 +98,7 @@ def ping(client: SimpleUDPClient, replies: OrderedReplies, token: str) -> None:
 
 def settle(daemon: Daemon) -> None:
     """Wait until every MIDI event that arrived has been handled."""
-    assert wait_for(lambda: daemon.sync() and daemon._inbox.empty(), timeout=15)
+    assert wait_for(lambda: daemon.sync() and daemon.pending == 0, timeout=15)
 
 
 def test_a_flood_of_bad_midi_breaks_nothing(
@@ -110,7 +110,7 @@ def test_a_flood_of_bad_midi_breaks_nothing(
     source = RawMidiOut(jack_server, "fuzz out flood", segue_in)
     try:
         before = daemon.params.snapshot()
-        midi = daemon._midi
+        midi = daemon.midi
         errors = midi.decoder.errors
         source.send(bad_midi(random.Random(20261123), 3000))
         settle(daemon)
@@ -154,7 +154,7 @@ def test_all_channels_velocity_zero_orphan_offs_and_running_status(
         source.send(iter(events), pace_every=8)
         settle(daemon)
         assert daemon.capture.ignored_offs == 16 and daemon.capture.held == []
-        assert daemon._midi.decoder.errors >= 16  # the status-less events
+        assert daemon.midi.decoder.errors >= 16  # the status-less events
         client.send_message("/segue/continue", [])
         assert wait_for(lambda: stuck_note_audit.count("midi", "on") > 0, timeout=15)
         assert daemon.engine is not None and daemon.engine.wait_idle(10)
@@ -184,7 +184,7 @@ def test_a_cut_short_sysex_does_not_leave_the_input_deaf(
             return [n.pitch for n in phrase.notes] if phrase is not None else []
 
         assert wait_for(lambda: played() == [70], timeout=10)
-        assert daemon._midi.decoder.errors == 0  # the unstick bytes are not garbage
+        assert daemon.midi.decoder.errors == 0  # the unstick bytes are not garbage
     finally:
         source.close()
 

@@ -121,13 +121,26 @@ def test_very_short_notes_get_a_minimum_duration() -> None:
 
 
 def test_phrase_keeps_its_last_notes() -> None:
-    cap = PhraseCapture(tempo_bpm=60.0, gap_seconds=0.5, max_notes=4)
+    cap = PhraseCapture(tempo_bpm=60.0, gap_seconds=0.5, max_notes=4, window_chunk=1)
     for i in range(10):
         play(cap, 60 + i, i * 100, i * 100 + 50)
     phrase = cap.poll(2 * S)
     assert [n.pitch for n in phrase.notes] == [66, 67, 68, 69]
     assert phrase.start_ns == 600 * MS
     assert [n.start for n in phrase.notes] == pytest.approx([0.0, 0.1, 0.2, 0.3])
+
+
+def test_a_long_phrase_drops_its_oldest_notes_a_chunk_at_a_time() -> None:
+    """So the seed keeps its start (and the engine its cached prefix) for a chunk of notes."""
+    cap = PhraseCapture(tempo_bpm=60.0, gap_seconds=0.5, max_notes=8, window_chunk=4)
+    firsts = []
+    for i in range(20):
+        play(cap, 40 + i, i * 100, i * 100 + 50)
+        firsts.append(cap.peek((i * 100 + 50) * MS).notes[0].pitch)
+    assert firsts == [40] * 8 + [44] * 4 + [48] * 4 + [52] * 4
+    phrase = cap.poll(3 * S)
+    assert [n.pitch for n in phrase.notes] == list(range(52, 60))
+    assert phrase.notes[0].start == 0.0
 
 
 def test_recent_window_for_continuous_mode_spans_phrases() -> None:

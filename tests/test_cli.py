@@ -78,8 +78,9 @@ def test_continue_writes_a_valid_midi_file(tmp_path: Path, models_dir: Path,
     ons = [m for m in midi.tracks[0] if m.type == "note_on" and m.velocity > 0]
     offs = [m for m in midi.tracks[0] if m.type == "note_off" or (m.type == "note_on" and m.velocity == 0)]
     assert len(ons) == len(offs) == 16
-    notes, tempo = read_seed(out_path)
-    assert tempo == pytest.approx(100.0)
+    read = read_seed(out_path)
+    notes = list(read.notes)
+    assert read.tempo_bpm == pytest.approx(100.0) and read.time_signature == (4, 4)
     seed_notes = [n for n in notes if (n.pitch, round(n.start * 480)) in seed and n.velocity == 90]
     continuation = [n for n in notes if n not in seed_notes]
     assert sorted((n.pitch, round(n.start * 480)) for n in seed_notes) == seed and len(continuation) == 12
@@ -89,14 +90,15 @@ def test_continue_writes_a_valid_midi_file(tmp_path: Path, models_dir: Path,
     code, _, _ = run_cli(capsys, "continue", str(seed_path), "-o", str(again), "--models", str(models_dir),
                          "--model", TINY, "--seed", "3", "--length-notes", "12", "--rest-bias", "3", "--only")
     assert code == 0
-    assert read_seed(again)[0] == continuation
+    assert list(read_seed(again).notes) == continuation
 
 
 def test_write_and_read_notes_round_trip(tmp_path: Path) -> None:
     notes = [Note(60, 90, 0.0, 1.0), Note(64, 80, 0.5, 0.25), Note(67, 70, 2.0, 1.5)]
-    write_notes(tmp_path / "n.mid", notes, 90.0)
-    back, tempo = read_seed(tmp_path / "n.mid")
-    assert back == notes and tempo == pytest.approx(90.0)
+    write_notes(tmp_path / "n.mid", notes, 90.0, (6, 8))
+    back = read_seed(tmp_path / "n.mid")
+    assert list(back.notes) == notes and back.tempo_bpm == pytest.approx(90.0)
+    assert back.time_signature == (6, 8) and back.bar_origin == 0.0
 
 
 @pytest.mark.parametrize(
@@ -108,7 +110,10 @@ def test_write_and_read_notes_round_trip(tmp_path: Path) -> None:
         (["continue", "{tmp}/seed.mid", "-o", "{tmp}/o.mid", "--models", "{models}", "--model", "nope"],
          "--models DIR"),
         (["continue", "{tmp}/seed.mid", "-o", "{tmp}/no/such/dir/o.mid", "--models", "{models}", "--model",
-          TINY], "cannot write"),
+          TINY, "--length-notes", "4", "--rest-bias", "3"], "cannot write"),
+        (["continue", "{tmp}/seed.mid", "-o", "{tmp}/o.mid", "--models", "{models}", "--model", TINY,
+          "--length-notes", "4", "--pitch-min", "21", "--pitch-max", "21", "--key", "C#", "--scale", "major"],
+         "no continuation"),
         (["continue", "{tmp}/seed.mid", "-o", "{tmp}/o.mid", "--config", "{tmp}/bad.toml"], "not valid TOML"),
         (["continue", "{tmp}/seed.mid", "-o", "{tmp}/o.mid", "--config", "{tmp}/badvalue.toml"],
          "temperature"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from test_tokens import miditok_notes, note_tuples
 from bridge.model import ModelBundle
 from bridge.notes import Note
 from bridge.samplers import DecoderSampler, Sampler
-from bridge.sampling import LogitsProcessor, SamplingParams
+from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
 from bridge.tokens import TokenType
 
 CTX = 64
@@ -93,7 +94,8 @@ def test_every_cached_step_equals_a_fresh_prefill(bundle, seed):
     processor = LogitsProcessor(bundle.scheme, params)
     fresh = sampler.forward(seed + tokens)
     for i, token in enumerate(tokens):
-        state = bundle.scheme.state_after(seed + tokens[:i])
+        scheme = bundle.scheme  # the answer's first token enters after the seed (time moves first)
+        state = initial_state(scheme, seed, params) if i == 0 else scheme.state_after(seed + tokens[:i])
         assert processor.choose(fresh[len(seed) + i - 1], state, np.random.default_rng(0)) == token
     cached = sampler.cached_ids
     assert cached == (seed + tokens)[: len(cached)] and len(cached) >= len(seed) + len(tokens) - 1
@@ -109,6 +111,19 @@ def test_the_context_slides_when_full(bundle, seed):
         cached = sampler.cached_ids
         assert 0 < len(cached) <= CTX
         np.testing.assert_allclose(sampler.cached_logits, sampler.forward(cached)[-1], atol=1e-4)
+
+
+def test_one_long_generation_slides_its_context_from_the_prefilled_next_window(bundle, seed, caplog):
+    """The next window's keys/values are built a chunk a step before the context is full, so the slide
+    runs only the newest token; the logits stay those of a fresh prefill of the window."""
+    sampler = DecoderSampler(bundle)
+    with caplog.at_level(logging.DEBUG, logger="bridge.samplers.decoder"):
+        take(sampler.generate(seed, SamplingParams(), np.random.default_rng(2), never), 3 * CTX)
+    cached = sampler.cached_ids
+    assert 0 < len(cached) <= CTX
+    np.testing.assert_allclose(sampler.cached_logits, sampler.forward(cached)[-1], atol=1e-4)
+    slides = [r.getMessage() for r in caplog.records if "context full" in r.getMessage()]
+    assert slides and all(m.endswith("(1 run now)") for m in slides), slides
 
 
 def test_long_seeds_are_windowed_on_aligned_starts(bundle):

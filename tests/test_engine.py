@@ -1,21 +1,36 @@
-"""The engine worker with an injected clock: exact due times, streaming, preemption, errors, swaps.
+"""The engine worker with an injected clock: exact due times, streaming, preemption, errors, swaps,
+speculation.
 
 The token scheme is the real miditok TSD scheme; the sampler is a scripted one (it replays a fixed token
 list through the ``Sampler`` protocol), so due times are known exactly. Notes go through the real
-``Scheduler`` core with a fake clock, and the test asserts the (time, event) list it sends.
+``Scheduler`` core with a fake clock, and the test asserts the (time, event) list it sends. Every command
+carries its settings (``Settings``), as the session sends them.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from bridge.engine import Engine, EngineError, Model, PlayConfig, continuation, offline_continuation
+from bridge.engine import (
+    Done,
+    Engine,
+    EngineError,
+    Generating,
+    Model,
+    PlayConfig,
+    Problem,
+    continuation,
+    offline_continuation,
+)
+from bridge.errors import error_address
 from bridge.notes import Note
 from bridge.scheduler import Scheduler
+from bridge.settings import Settings
 from bridge.tokens import TokenScheme
 
 MS = 1_000_000
@@ -141,13 +156,25 @@ SEED = (Note(60, 100, 0.0, 1.0), Note(62, 100, 1.0, 1.0))
 TWO_NOTES = "Pitch_64 Velocity_103 Duration_1.0.8 TimeShift_0.4.8 Pitch_67 Velocity_79 Duration_0.4.8"
 
 
+def settings(cfg: PlayConfig) -> Settings:
+    return Settings(cfg, None, 0.5)
+
+
+class Events(list):
+    """What the engine reports; ``errors`` as (OSC address, message)."""
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        return [(error_address(e.error), str(e.error)) for e in self if isinstance(e, Problem)]
+
+
 def make_engine(scheme: TokenScheme, sampler: ScriptedSampler, cfg: PlayConfig, clock: FakeClock,
-                **kwargs: object) -> tuple[Engine, LockedScheduler, list[tuple[str, str]]]:
+                **kwargs: object) -> tuple[Engine, LockedScheduler, Events]:
     sched = LockedScheduler(clock)
-    errors: list[tuple[str, str]] = []
-    engine = Engine(Model("test", scheme, {"decoder": sampler}), sched, config=lambda: cfg, clock=clock,
-                    on_error=lambda a, m: errors.append((a, m)), **kwargs)
-    return engine, sched, errors
+    events = Events()
+    engine = Engine(Model("test", scheme, {"decoder": sampler}), sched, clock=clock, on_event=events.append,
+                    **kwargs)
+    return engine, sched, events
 
 
 def test_continuation_decodes_notes_relative_to_the_first(scheme: TokenScheme) -> None:
@@ -189,9 +216,9 @@ def test_unknown_sampler_is_a_clear_error(scheme: TokenScheme) -> None:
 def test_seed_schedules_exact_times_from_phrase_end(scheme: TokenScheme) -> None:
     clock = FakeClock(0)
     cfg = PlayConfig(tempo_bpm=120.0, lookahead_ms=20.0, latency_ms=5.0, length_beats=0, channel=1)
-    engine, sched, errors = make_engine(scheme, ScriptedSampler(ids(scheme, TWO_NOTES)), cfg, clock)
+    engine, sched, events = make_engine(scheme, ScriptedSampler(ids(scheme, TWO_NOTES)), cfg, clock)
     with engine:
-        engine.seed(SEED, end_ns=1 * S)
+        engine.seed(SEED, settings(cfg), end_ns=1 * S)
         assert engine.wait_idle()
         sched.run_until(3 * S)
     base = 1 * S + 25 * MS
@@ -203,7 +230,7 @@ def test_seed_schedules_exact_times_from_phrase_end(scheme: TokenScheme) -> None
         (base + 500 * MS, "off", 64, 0),
         (base + 500 * MS, "off", 67, 0),
     ]
-    assert errors == []
+    assert events.errors == []
     assert engine.stats.notes == 2 and engine.stats.continuations == 1
 
 
@@ -212,18 +239,17 @@ def test_late_first_note_shifts_the_answer_keeping_its_rhythm(scheme: TokenSchem
     cfg = PlayConfig(tempo_bpm=120.0, lookahead_ms=0.0, latency_ms=0.0, length_beats=0)
     engine, sched, _ = make_engine(scheme, ScriptedSampler(ids(scheme, TWO_NOTES)), cfg, clock)
     with engine:
-        engine.seed(SEED, end_ns=1 * S)
+        engine.seed(SEED, settings(cfg), end_ns=1 * S)
         assert engine.wait_idle()
     assert [at for _, at in sched.scheduled] == [2 * S, 2 * S + 250 * MS]
 
 
-def test_midi_clock_tempo_overrides_the_parameter(scheme: TokenScheme) -> None:
+def test_the_tempo_comes_with_the_command(scheme: TokenScheme) -> None:
     clock = FakeClock(0)
-    cfg = PlayConfig(tempo_bpm=120.0, lookahead_ms=0.0, length_beats=0)
-    engine, sched, _ = make_engine(scheme, ScriptedSampler(ids(scheme, TWO_NOTES)), cfg, clock,
-                                   tempo=lambda: 60.0)
+    cfg = PlayConfig(tempo_bpm=60.0, lookahead_ms=0.0, length_beats=0)  # e.g. the MIDI clock's tempo
+    engine, sched, _ = make_engine(scheme, ScriptedSampler(ids(scheme, TWO_NOTES)), cfg, clock)
     with engine:
-        engine.seed(SEED, end_ns=S)
+        engine.seed(SEED, settings(cfg), end_ns=S)
         assert engine.wait_idle()
         sched.run_until(5 * S)
     assert [at for _, at in sched.scheduled] == [S, S + 500 * MS]  # half a beat at 60 BPM
@@ -232,13 +258,25 @@ def test_midi_clock_tempo_overrides_the_parameter(scheme: TokenScheme) -> None:
     ]
 
 
+def test_generation_is_reported_with_the_end_of_its_last_note(scheme: TokenScheme) -> None:
+    clock = FakeClock(0)
+    cfg = PlayConfig(tempo_bpm=120.0, lookahead_ms=0.0, length_beats=0)
+    engine, _, events = make_engine(scheme, ScriptedSampler(ids(scheme, TWO_NOTES)), cfg, clock)
+    with engine:
+        engine.seed(SEED, settings(cfg), end_ns=S)
+        assert engine.wait_idle()
+    started = [e for e in events if isinstance(e, Generating)]
+    done = [e for e in events if isinstance(e, Done)]
+    assert len(started) == 1 and done == [Done(started[0].seq, S + 500 * MS)]
+
+
 def test_stop_preempts_at_the_next_token_and_releases_notes(scheme: TokenScheme) -> None:
     clock = FakeClock(0)
     sampler = ScriptedSampler(ids(scheme, TWO_NOTES), block_after=3)  # one note out, then it stalls
     cfg = PlayConfig(lookahead_ms=0.0, length_beats=0)
-    engine, sched, errors = make_engine(scheme, sampler, cfg, clock)
+    engine, sched, events = make_engine(scheme, sampler, cfg, clock)
     with engine:
-        engine.seed(SEED, end_ns=S)
+        engine.seed(SEED, settings(cfg), end_ns=S)
         assert sampler.blocked.wait(5)
         sched.run_until(S + 1)  # the first note is sounding now
         assert sched.core.sounding == [(0, 64)]
@@ -249,7 +287,7 @@ def test_stop_preempts_at_the_next_token_and_releases_notes(scheme: TokenScheme)
         assert [n.pitch for n, _ in sched.scheduled] == [64]
         assert sched.core.sounding == [] and sched.core.pending == 0
         assert sched.sink.events[-1] == (S + 1, "off", 64, 0)
-    assert errors == []
+    assert events.errors == []
 
 
 def test_new_seed_preempts_the_running_one(scheme: TokenScheme) -> None:
@@ -258,10 +296,10 @@ def test_new_seed_preempts_the_running_one(scheme: TokenScheme) -> None:
     cfg = PlayConfig(lookahead_ms=0.0, length_beats=0)
     engine, sched, _ = make_engine(scheme, sampler, cfg, clock)
     with engine:
-        engine.seed(SEED, end_ns=S)
+        engine.seed(SEED, settings(cfg), end_ns=S)
         assert sampler.blocked.wait(5)
         sampler.blocked.clear()
-        engine.seed(SEED[:1], end_ns=2 * S)
+        engine.seed(SEED[:1], settings(cfg), end_ns=2 * S)
         assert sampler.blocked.wait(5)  # the second seed is generating: the first was preempted
         engine.stop()
         assert engine.wait_idle()
@@ -274,14 +312,14 @@ def test_worker_error_is_reported_notes_released_and_engine_survives(scheme: Tok
     clock = FakeClock(0)
     sampler = ScriptedSampler(ids(scheme, TWO_NOTES), fail_after=4)
     cfg = PlayConfig(lookahead_ms=0.0, length_beats=0)
-    engine, sched, errors = make_engine(scheme, sampler, cfg, clock)
+    engine, sched, events = make_engine(scheme, sampler, cfg, clock)
     with engine:
-        engine.seed(SEED, end_ns=S)
+        engine.seed(SEED, settings(cfg), end_ns=S)
         assert engine.wait_idle()
-        assert errors == [("/segue/engine", "RuntimeError: decoder step failed: boom")]
+        assert events.errors == [("/segue/engine", "RuntimeError: decoder step failed: boom")]
         assert sched.core.pending == 0 and sched.core.sounding == []
         sampler.fail_after = None
-        engine.continue_(at_ns=3 * S)
+        engine.continue_(settings(cfg), at_ns=3 * S)
         assert engine.wait_idle()
     assert engine.stats.errors == 1
     assert [(n.pitch, at) for n, at in sched.scheduled][-2:] == [(64, 3 * S), (67, 3 * S + 250 * MS)]
@@ -289,11 +327,11 @@ def test_worker_error_is_reported_notes_released_and_engine_survives(scheme: Tok
 
 def test_continue_without_seed_is_an_error(scheme: TokenScheme) -> None:
     clock = FakeClock(0)
-    engine, sched, errors = make_engine(scheme, ScriptedSampler([]), PlayConfig(), clock)
+    engine, sched, events = make_engine(scheme, ScriptedSampler([]), PlayConfig(), clock)
     with engine:
-        engine.continue_()
+        engine.continue_(settings(PlayConfig()))
         assert engine.wait_idle()
-    assert errors == [("/segue/continue", "no seed phrase yet: play or send a phrase first")]
+    assert events.errors == [("/segue/continue", "no seed phrase yet: play or send a phrase first")]
     assert sched.scheduled == []
 
 
@@ -306,28 +344,78 @@ def test_model_swap_keeps_the_old_model_on_failure(scheme: TokenScheme) -> None:
             return other
         raise FileNotFoundError(f"no model {name}")
 
-    engine, _, errors = make_engine(scheme, ScriptedSampler([]), PlayConfig(), clock, load_model=load)
+    engine, _, events = make_engine(scheme, ScriptedSampler([]), PlayConfig(), clock, load_model=load)
     with engine:
         engine.swap("missing")
         assert engine.wait_idle()
         assert engine.model.name == "test"
-        assert errors and errors[0][0] == "/segue/model" and "still playing 'test'" in errors[0][1]
+        assert events.errors and events.errors[0][0] == "/segue/model"
+        assert "still playing 'test'" in events.errors[0][1]
         engine.swap("other")
         assert engine.wait_idle()
         assert engine.model is other
 
 
-def test_prefix_offers_prefill_the_sampler(scheme: TokenScheme) -> None:
+def test_a_prefix_speculates_and_the_phrase_end_plays_it_at_once(scheme: TokenScheme) -> None:
+    clock = FakeClock(0)
+    sampler = ScriptedSampler(ids(scheme, "TimeShift_1.0.8 " + TWO_NOTES))
+    cfg = PlayConfig(tempo_bpm=120.0, lookahead_ms=0.0, length_beats=0)
+    engine, sched, _ = make_engine(scheme, sampler, cfg, clock)
+    with engine:
+        engine.prefix(SEED[:1], settings(cfg))
+        engine.prefix(SEED, settings(cfg))  # the phrase so far, while the performer plays
+        assert engine.wait_idle()
+        # the first onset was sampled ahead: three tokens, then the time shift after E4 says it is whole
+        assert sampler.seeds[-1] == scheme.encode(list(SEED), 120.0) and sampler.yielded >= 4
+        assert sched.scheduled == [] and engine.stats.speculations >= 1
+        engine.seed(SEED, settings(cfg), end_ns=S)
+        assert engine.wait_idle()
+    assert [(n.pitch, at) for n, at in sched.scheduled] == [(64, S), (67, S + 250 * MS)]
+    assert engine.stats.speculated == 1
+    assert len([s for s in sampler.seeds if s == sampler.seeds[-1]]) >= 1
+
+
+def test_other_notes_or_settings_discard_the_speculation(scheme: TokenScheme) -> None:
+    clock = FakeClock(0)
+    sampler = ScriptedSampler(ids(scheme, "TimeShift_1.0.8 " + TWO_NOTES))
+    cfg = PlayConfig(tempo_bpm=120.0, lookahead_ms=0.0, length_beats=0)
+    engine, sched, _ = make_engine(scheme, sampler, cfg, clock)
+    with engine:
+        engine.prefix(SEED, settings(cfg))
+        assert engine.wait_idle()
+        engine.seed(SEED, settings(replace(cfg, tempo_bpm=60.0)), end_ns=S)  # another tempo
+        assert engine.wait_idle()
+        engine.prefix(SEED, settings(cfg))
+        assert engine.wait_idle()
+        engine.seed(SEED[:1], settings(cfg), end_ns=3 * S)  # other notes
+        assert engine.wait_idle()
+    assert engine.stats.speculated == 0 and engine.stats.continuations == 2
+    assert sampler.seeds[-1] == scheme.encode(list(SEED[:1]), 120.0)
+    assert [at for _, at in sched.scheduled] == [S, S + 500 * MS, 3 * S, 3 * S + 250 * MS]
+
+
+def test_without_speculation_a_prefix_is_prefilled(scheme: TokenScheme) -> None:
     clock = FakeClock(0)
     sampler = ScriptedSampler([])
-    engine, _, _ = make_engine(scheme, sampler, PlayConfig(), clock)
+    engine, _, _ = make_engine(scheme, sampler, PlayConfig(), clock, speculate=False)
     with engine:
-        engine.offer_prefix(SEED[:1])
-        engine.offer_prefix(SEED)
+        engine.prefix(SEED[:1], settings(PlayConfig()))
+        engine.prefix(SEED, settings(PlayConfig()))
         assert engine.wait_idle()
     # each offer is prefilled unless a newer command is already waiting
     assert sampler.prefilled[-1] == scheme.encode(list(SEED), 120.0)
     assert sampler.seeds == []
+
+
+def test_installed_samplers_play_and_stale_ones_are_dropped(scheme: TokenScheme) -> None:
+    clock = FakeClock(0)
+    engine, _, _ = make_engine(scheme, ScriptedSampler([]), PlayConfig(), clock)
+    graph = ScriptedSampler([])
+    with engine:
+        engine.install({"graph": graph}, decoder=object())  # built on a decoder that no longer plays
+        assert engine.wait_idle() and "graph" not in engine.model.samplers
+        engine.install({"graph": graph}, decoder=engine.model.samplers["decoder"])
+        assert engine.wait_idle() and engine.model.samplers["graph"] is graph
 
 
 def test_close_releases_sounding_notes(scheme: TokenScheme) -> None:
@@ -335,7 +423,7 @@ def test_close_releases_sounding_notes(scheme: TokenScheme) -> None:
     cfg = PlayConfig(lookahead_ms=0.0, length_beats=0)
     engine, sched, _ = make_engine(scheme, ScriptedSampler(ids(scheme, TWO_NOTES)), cfg, clock)
     engine.start()
-    engine.seed(SEED, end_ns=S)
+    engine.seed(SEED, settings(cfg), end_ns=S)
     assert engine.wait_idle()
     sched.run_until(S + 1)
     assert sched.core.sounding == [(0, 64)]

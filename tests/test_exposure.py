@@ -82,7 +82,7 @@ def test_osc_binds_loopback_by_default(models_dir: Path, stuck_note_audit: Stuck
     d = Daemon(ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=False,
                            models=(str(models_dir),), model=TINY), ParamStore(values=TEST_PARAMS)).open()
     try:
-        assert d._osc_server._server.server_address[0] == "127.0.0.1"
+        assert d.osc_server.bound[0] == "127.0.0.1"
         assert d.osc_address is not None and d.osc_address[0] == "127.0.0.1"
     finally:
         d.close()
@@ -112,7 +112,7 @@ def test_messages_from_others_are_dropped_and_counted(wide_daemon: tuple[Daemon,
     daemon, replies = wide_daemon
     assert daemon.osc_address is not None
     port = daemon.osc_address[1]
-    server = daemon._osc_server
+    server = daemon.osc_server
     before = daemon.params.snapshot()
     for i in range(20):  # another local address, not in the allow-list: a stranger
         send_from("127.0.0.2", port, datagram("/segue/set", "temperature", 0.1 + i / 100))
@@ -138,7 +138,7 @@ def test_an_allow_listed_address_gets_in(models_dir: Path, stuck_note_audit: Stu
         send_from("127.0.0.2", d.osc_address[1], datagram("/segue/set", "temperature", 0.25))
         send_from("127.0.0.3", d.osc_address[1], datagram("/segue/set", "temperature", 4.0))
         assert replies.wait("/segue/value") == ("temperature", 0.25)
-        assert wait_for(lambda: d._osc_server.stats.not_allowed == 1, timeout=5)
+        assert wait_for(lambda: d.osc_server.stats.not_allowed == 1, timeout=5)
         assert d.sync() and d.params["temperature"] == 0.25
     finally:
         d.close()

@@ -163,8 +163,9 @@ def test_a_worker_error_is_reported_and_releases_every_note(
     d, client = start(models_dir, replies)
     try:
         assert d.engine is not None
-        samplers = d.engine.model.samplers
-        samplers["decoder"] = Exploding(samplers["decoder"])
+        decoder = d.engine.model.samplers["decoder"]
+        d.engine.install({"decoder": Exploding(decoder)}, decoder)  # the engine owns its samplers
+        assert d.engine.wait_idle(10)
         play_long(client)
         ping(client, replies, "settings applied")
         before = d.params.snapshot()
@@ -209,6 +210,7 @@ def test_the_reply_port_going_away_changes_nothing(
             client.send_message("/segue/stop", [])
             assert d.engine.wait_idle(10)
             stuck_note_audit.assert_clean(timeout=5)  # every note seen on is seen off
+            client.send_message("/segue/set", ["tempo", 300.0])  # notes of up to 12 beats end within 3 s
             client.send_message("/segue/continue", [1.0])
             second.wait("/segue/noteon")
             assert d.engine.wait_idle(10)

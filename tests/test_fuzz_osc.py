@@ -301,10 +301,10 @@ def test_raw_datagrams_never_break_the_server(target: Target, data: bytes) -> No
     if is_stateful(data):
         return  # a mutation that happens to be a valid state-changing message
     before = target.state()
-    packets = target.daemon._osc_server.stats.packets
+    packets = target.daemon.osc_server.stats.packets
     target.send(data)
     target.ping()
-    assert target.daemon._osc_server.stats.packets == packets + 2  # the datagram and the ping
+    assert target.daemon.osc_server.stats.packets == packets + 2  # the datagram and the ping
     assert target.state() == before
 
 
@@ -334,11 +334,13 @@ def test_every_rejection_is_replied_or_counted_and_the_flood_summarised(target: 
     assert replied and target.daemon.errors_suppressed > held  # the limit held some back
     assert len(replied) + target.daemon.errors_suppressed - held == flood
     limiter = target.daemon.error_limiter
-    now = target.daemon.clock()
-    target.daemon.error_limiter = ErrorLimiter(limiter.rate, limiter.burst, clock=lambda: now)
+    now = [target.daemon.clock()]
+    held_back = ErrorLimiter(limiter.rate, burst=1, clock=lambda: now[0])
+    assert [held_back.take()[0] for _ in range(6)] == [True] + [False] * 5  # five held back
+    now[0] += round(1e9 / limiter.rate)  # one reply's worth of time later
+    target.daemon.error_limiter = held_back
     try:
         # once the limit lets replies through again, the first says how many were held back
-        target.daemon.error_limiter._held = 5
         mark = target.replies.mark()
         target.send(osc_message("/segue/nope", ["after"]))
         summary = target.replies.wait("/segue/error", lambda a: "not reported" in a[1], after=mark)
@@ -385,7 +387,7 @@ def test_any_valid_phrase_is_answered_or_refused_and_every_note_ends(
     target.send(osc_message("/segue/stop", []))
     target.ping()
     assert engine.wait_idle(10)
-    assert engine._thread is not None and engine._thread.is_alive()
+    assert engine.alive
     got = target.replies.messages[mark:]
     ons = [a for addr, a in got if addr == "/segue/noteon"]
     assert ons or target.daemon.rejected > errors, "neither an answer nor an error"

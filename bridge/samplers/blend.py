@@ -16,7 +16,7 @@ import numpy as np
 
 from bridge.samplers.base import SamplerError
 from bridge.samplers.decoder import DecoderSampler
-from bridge.sampling import LogitsProcessor, SamplingParams
+from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
 from bridge.style import Style
 from bridge.tokens import TokenType
 
@@ -102,7 +102,7 @@ class BlendSampler:
         recent: list[int] = []
         for token_id in seed[-4 * window:]:
             recent.extend(scheme.pitches[token_id])
-        state = scheme.state_after(seed)
+        state = initial_state(scheme, seed, processor.params)
         if should_stop():
             return
         cache = decoder._prefill(decoder.window(seed))

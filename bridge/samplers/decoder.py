@@ -18,7 +18,7 @@ import numpy as np
 
 from bridge.model import ModelBundle
 from bridge.samplers.base import SamplerError
-from bridge.sampling import LogitsProcessor, SamplingParams
+from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
 from bridge.tokens import TokenType
 
 log = logging.getLogger(__name__)
@@ -26,11 +26,24 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Cache:
-    """Keys/values (batch 1) for ``ids``, and the logits after the last of them."""
+    """Keys/values (batch 1) for ``ids``, and the logits after the last of them. ``shadow``: the
+    keys/values of the window that comes next (``ids[start:start + n]``), built a chunk at a time
+    while the context fills, so sliding it costs no long prefill."""
 
     ids: list[int]
     past: list[np.ndarray]
     logits: np.ndarray
+    shadow: _Shadow | None = None
+
+
+@dataclass
+class _Shadow:
+    start: int
+    n: int
+    past: list[np.ndarray]
+
+
+SLIDE_CHUNK = 16  # tokens of the next window prefilled per step while the context fills
 
 
 @dataclass
@@ -158,16 +171,43 @@ class DecoderSampler:
         return self._cache
 
     def _advance(self, cache: _Cache, token: int) -> _Cache:
-        """The cache after one more token; slides the context window when it is full."""
-        if len(cache.ids) + 1 > self._ctx:
-            keep = max(1, self._ctx // 2)
-            ids = [*cache.ids[-(keep - 1) :], token] if keep > 1 else [token]
-            logits, present = self._run(np.array([ids], dtype=np.int64), self._empty_past(1))
-            log.debug("context full: prefilled the last %d tokens again", len(ids))
-        else:
-            ids = [*cache.ids, token]
-            logits, present = self._run(np.array([[token]], dtype=np.int64), cache.past)
-        return _Cache(ids, present, logits[0, -1])
+        """The cache after one more token; slides the context window when it is full.
+
+        The window after the slide holds the last ``ctx // 2`` tokens. Its keys/values are prefilled
+        ``SLIDE_CHUNK`` tokens a step over the last steps before the context is full (the shadow), so
+        the slide itself runs only what the shadow lacks."""
+        ids = [*cache.ids, token]
+        keep = max(1, self._ctx // 2)
+        if len(ids) > self._ctx:
+            start = len(ids) - keep
+            shadow = cache.shadow
+            if shadow is not None and shadow.start == start and shadow.n < keep:
+                rest = ids[start + shadow.n:]
+                logits, present = self._run(np.array([rest], dtype=np.int64), shadow.past)
+            else:
+                rest = ids[start:]
+                logits, present = self._run(np.array([rest], dtype=np.int64), self._empty_past(1))
+            log.debug("context full: slid to the last %d tokens (%d run now)", keep, len(rest))
+            return _Cache(ids[start:], present, logits[0, -1])
+        logits, present = self._run(np.array([[token]], dtype=np.int64), cache.past)
+        return _Cache(ids, present, logits[0, -1], self._grow_shadow(cache.shadow, ids, keep))
+
+    def _grow_shadow(self, shadow: _Shadow | None, ids: list[int], keep: int) -> _Shadow | None:
+        """The next window's keys/values, a chunk further, once the context is close to full."""
+        start = self._ctx + 1 - keep  # where the window starts when the context overflows
+        left = self._ctx + 1 - len(ids)  # steps until then
+        if keep < 2 or start < 1 or len(ids) <= start:
+            return shadow
+        have = shadow.n if shadow is not None and shadow.start == start else 0
+        need = keep - 1 - have  # the overflowing token itself runs at the slide
+        if need <= 0 or need < left * SLIDE_CHUNK - SLIDE_CHUNK:
+            return shadow  # not yet: the chunks would finish too early
+        n = min(SLIDE_CHUNK, len(ids) - start - have, need)
+        if n <= 0:
+            return shadow
+        past = shadow.past if have else self._empty_past(1)
+        _, present = self._run(np.array([ids[start + have:start + have + n]], dtype=np.int64), past)
+        return _Shadow(start, have + n, present)
 
     # ---- generation ----------------------------------------------------------------------------
 
@@ -181,7 +221,7 @@ class DecoderSampler:
         """Token ids continuing ``seed_ids``, one at a time, until EOS or ``should_stop()``."""
         seed = self._checked_seed(seed_ids)
         processor = LogitsProcessor(self.scheme, params)
-        state = self.scheme.state_after(seed)
+        state = initial_state(self.scheme, seed[-1:], params)  # the state is the last token's
         recent: deque[int] = deque(maxlen=params.repetition_window)
         for token_id in seed[-4 * params.repetition_window :]:
             recent.extend(self.scheme.pitches[token_id])

@@ -1,0 +1,201 @@
+"""The control thread's handlers: the OSC address space (each route declared on its handler), MIDI input
+and parameter changes, all acting on the :class:`~bridge.session.Session`, the parameter registry and the
+timeline. Errors are raised typed; the daemon reports them (``bridge.errors.error_address``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bridge.errors import PREFIX, RequestError, StyleSelectError
+from bridge.model import ModelError, check_name
+from bridge.notes import Note
+from bridge.params import ParamStore
+from bridge.routes import PARAM_PREFIX, PARAM_ROUTE, Arg, RouteTable, collect, route
+from bridge.session import Session, SessionConfig
+from bridge.style import StyleError
+from bridge.timeline import MIDI_CLOCK_KINDS
+
+log = logging.getLogger(__name__)
+
+NS_PER_S = 1_000_000_000
+MAX_PHRASE_NOTES = 512
+_NOTE_ARGS = (Arg("pitch", "int", min=0, max=127), Arg("velocity", "int", min=0, max=127),
+              Arg("channel", "int", optional=True, min=1, max=16),
+              Arg("beats", "float", optional=True, min=1e-3, max=256))
+_PHRASE_ARGS = (Arg("pitch", "int", min=0, max=127), Arg("velocity", "int", min=1, max=127),
+                Arg("start", "float", min=0, max=4096), Arg("duration", "float", min=1e-3, max=256))
+_SESSION_PARAMS = ("mode", "phrase_end", "gap_seconds", "feedback_suppress")
+
+
+def wire(value: Any) -> Any:
+    """A value as an OSC argument: bools as 0/1 (Max and Pd have no boolean type)."""
+    return int(value) if isinstance(value, bool) else value
+
+
+class Control:
+    """OSC and MIDI in, on the control thread. ``reply(address, *args)`` answers; ``status()`` sends
+    ``/segue/status``; ``engine`` is for model swaps, ``styles`` for style jobs."""
+
+    def __init__(self, session: Session, params: ParamStore, engine: Any, styles: Any,
+                 reply: Callable[..., None], status: Callable[[], None], clock: Callable[[], int]) -> None:
+        self.session = session
+        self.params = params
+        self.engine = engine
+        self.styles = styles
+        self.reply = reply
+        self.status = status
+        self.clock = clock
+
+    # ------------------------------------------------------------ dispatch
+
+    def handle(self, address: str, args: Sequence[Any], t_ns: int) -> None:
+        """Route one OSC message; raises ``RequestError`` (and other typed errors) when rejected."""
+        found = TABLE.find(address)
+        if found is None:
+            raise RequestError("unknown address; `segue params` or /segue/routes lists them")
+        found.handler(self, address, found.parse(args), t_ns)
+
+    def midi(self, kind: str, data: Sequence[Any], t_ns: int) -> None:
+        """One decoded MIDI message: notes into the session, real-time messages into the timeline."""
+        if kind in MIDI_CLOCK_KINDS:
+            self.session.clock(kind, t_ns, int(data[0]) if data else 0)
+        elif kind == "note_on":
+            self.session.note(int(data[0]), int(data[1]), int(data[2]), t_ns)
+        elif kind == "note_off":
+            self.session.note(int(data[0]), 0, int(data[1]), t_ns)
+
+    def param_changed(self, name: str, value: Any) -> None:
+        """A parameter changed (run on the control thread)."""
+        timeline, session = self.session.timeline, self.session
+        if name == "tempo":
+            if timeline.set_tempo(float(value)):
+                session.retime()
+        elif name == "clock_source":
+            if timeline.set_source(str(value)):
+                session.retime()
+        elif name == "bar_beats":
+            timeline.set_bar_beats(int(value))
+            session.retime()
+        elif name in _SESSION_PARAMS:
+            session.configure(SessionConfig.of(self.params.snapshot()), self.clock())
+        elif name == "style" and value:
+            try:
+                self.styles.select(str(value))
+            except ModelError as exc:
+                raise StyleSelectError(str(exc)) from None
+
+    # ------------------------------------------------------------ the routes, in the order documented
+
+    @route(f"{PREFIX}/note", *_NOTE_ARGS,
+           doc="a note-on into the phrase capture, like MIDI in (velocity 0 = note-off; channel 1-16; with "
+           "beats, released after that many beats: for senders without note-offs)")
+    def on_note(self, address: str, values: list[Any], t_ns: int) -> None:
+        channel = values[2] - 1 if len(values) > 2 else 0
+        self.session.note(values[0], values[1], channel, t_ns, values[3] if len(values) > 3 else None)
+
+    @route(f"{PREFIX}/phrase", *_PHRASE_ARGS, repeat=True,
+           doc="a whole seed phrase, times in beats; continued at once")
+    def on_phrase(self, address: str, values: list[Any], t_ns: int) -> None:
+        groups = [values[i:i + 4] for i in range(0, len(values), 4)]
+        if len(groups) > MAX_PHRASE_NOTES:
+            raise RequestError(f"at most {MAX_PHRASE_NOTES} notes per phrase, got {len(groups)}")
+        self.session.phrase([Note(p, v, s, d) for p, v, s, d in groups], t_ns)
+
+    @route(f"{PREFIX}/clear", doc="forget the current seed and the phrase being played")
+    def on_clear(self, address: str, values: list[Any], t_ns: int) -> None:
+        self.session.clear(t_ns)
+
+    @route(f"{PREFIX}/continue", Arg("beats", "float", optional=True, min=0.25, max=256),
+           doc="end the phrase being played and continue it, or continue the last seed again")
+    def on_continue(self, address: str, values: list[Any], t_ns: int) -> None:
+        self.session.continue_(values[0] if values else None, t_ns)
+
+    @route(f"{PREFIX}/stop", doc="stop generating: pending notes are dropped, sounding ones end")
+    def on_stop(self, address: str, values: list[Any], t_ns: int) -> None:
+        self.session.stop(t_ns)
+
+    @route(f"{PREFIX}/panic", doc="stop, and all-notes-off on every MIDI channel")
+    def on_panic(self, address: str, values: list[Any], t_ns: int) -> None:
+        self.session.stop(t_ns, panic=True)
+
+    @route(f"{PREFIX}/set", Arg("name", "str"), Arg("value", "any"), doc="set a parameter")
+    def on_set(self, address: str, values: list[Any], t_ns: int) -> None:
+        name, value = values
+        self.reply(f"{PREFIX}/value", name, wire(self.params.set(name, value)))
+
+    @route(PARAM_ROUTE, Arg("value", "any"), doc="set the parameter <name>")
+    def on_param(self, address: str, values: list[Any], t_ns: int) -> None:
+        name = address[len(PARAM_PREFIX):]
+        self.reply(f"{PREFIX}/value", name, wire(self.params.set(name, values[0])))
+
+    @route(f"{PREFIX}/get", Arg("name", "str", optional=True),
+           doc="reply /segue/value name value, for one parameter or all")
+    def on_get(self, address: str, values: list[Any], t_ns: int) -> None:
+        names = [values[0]] if values else [p.name for p in self.params.params]
+        for name in names:
+            self.reply(f"{PREFIX}/value", name, wire(self.params.get(name)))
+
+    @route(f"{PREFIX}/params", Arg("name", "str", optional=True),
+           doc="reply /segue/param name type domain default value doc per parameter, then "
+           "/segue/params/end n")
+    def on_params(self, address: str, values: list[Any], t_ns: int) -> None:
+        described = self.params.describe()
+        if values:
+            self.params.param(values[0])
+            described = [d for d in described if d["name"] == values[0]]
+        for d in described:
+            self.reply(f"{PREFIX}/param", d["name"], d["type"], d["domain"], wire(d["default"]),
+                       wire(d["value"]), d["doc"])
+        self.reply(f"{PREFIX}/params/end", len(described))
+
+    @route(f"{PREFIX}/model", Arg("name", "str"),
+           doc="hot-swap to another model of the models folders; the old one stays on failure")
+    def on_model(self, address: str, values: list[Any], t_ns: int) -> None:
+        try:
+            check_name(values[0])
+        except ModelError as exc:
+            raise RequestError(str(exc)) from None
+        self.engine.swap(values[0])
+
+    @route(f"{PREFIX}/style", Arg("name", "str"),
+           doc="switch the graph and blend samplers to a learned style; the old one stays on failure")
+    def on_style(self, address: str, values: list[Any], t_ns: int) -> None:
+        try:
+            self.styles.select(values[0])
+        except ModelError as exc:
+            raise RequestError(str(exc)) from None
+
+    @route(f"{PREFIX}/style/learn", Arg("source", "str"),
+           doc="learn a style from a folder of MIDI files, or from this session's phrases ('live'), in the "
+           "background")
+    def on_style_learn(self, address: str, values: list[Any], t_ns: int) -> None:
+        try:
+            self.styles.learn(values[0])
+        except (StyleError, ModelError) as exc:
+            raise RequestError(str(exc)) from None
+
+    @route(f"{PREFIX}/status", doc="reply /segue/status")
+    def on_status(self, address: str, values: list[Any], t_ns: int) -> None:
+        self.status()
+
+    @route(f"{PREFIX}/ping", Arg("token", "any", optional=True),
+           doc="reply /segue/pong server_time_s [token]")
+    def on_ping(self, address: str, values: list[Any], t_ns: int) -> None:
+        self.reply(f"{PREFIX}/pong", self.clock() / NS_PER_S, *values)
+
+    @route(f"{PREFIX}/routes", doc="reply /segue/route address args doc per address (this table)")
+    def on_routes(self, address: str, values: list[Any], t_ns: int) -> None:
+        for r in ROUTES:
+            self.reply(f"{PREFIX}/route", r.address, r.signature, r.doc)
+
+
+ROUTES = collect(Control)
+TABLE = RouteTable(ROUTES)
+
+
+def find_route(address: str) -> Any:
+    """The route handling ``address`` (``/segue/param/<name>`` included), or None."""
+    return TABLE.find(address)
