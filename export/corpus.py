@@ -29,6 +29,8 @@ INDEX_VERSION = 1
 #: Collections kept entirely out of the decoder's training: the "unseen style" of the graph sampler.
 HELD_OUT_STYLE = ("oneills1850", "ryansMammoth", "airdsAirs", "nottingham-dataset")
 HELD_OUT_STYLE_NAME = "fiddle"
+#: Collections kept out of training and out of every shipped style: split "reserved".
+RESERVED = ("trecento",)
 SCORE_SUFFIXES = (".krn", ".mxl", ".xml", ".musicxml")
 SKIP_DIRS = ("_metadataCache", "__pycache__", "demos", "theoryExercises", "leadSheet")
 
@@ -46,7 +48,9 @@ class Piece:
 
 
 def split_for(piece_id: str, collection: str) -> str:
-    """Deterministic split by piece: 90/5/5, or the style family's 90/10."""
+    """Deterministic split by piece: 90/5/5, or the style family's 90/10; reserved collections apart."""
+    if collection in RESERVED:
+        return "reserved"
     bucket = int(hashlib.sha1(piece_id.encode()).hexdigest()[:8], 16) % 100
     if collection in HELD_OUT_STYLE:
         return "style_train" if bucket < 90 else "style_test"
@@ -122,16 +126,22 @@ def _progress(items: Iterable, total: int, desc: str):
 
 
 def build_corpus(
-    out: Path, extra_dirs: Iterable[Path] = (), workers: int = 2, max_score_kb: int = 0
+    out: Path,
+    extra_dirs: Iterable[Path] = (),
+    workers: int = 2,
+    max_score_kb: int = 0,
+    include_reserved: bool = False,
 ) -> list[Piece]:
     """Convert what is missing under ``out/midi`` and (re)write ``out/index.json``.
 
-    ``max_score_kb`` > 0 skips score files larger than that (the long quartets take minutes each).
+    ``max_score_kb`` > 0 skips score files larger than that (the long quartets take minutes each). The
+    reserved collections (``RESERVED``) are converted only with ``include_reserved``: nothing trains on them.
     """
     root = music21_corpus_dir()
     midi_root = out / "midi"
     binary = abc2midi_binary()
-    collections = sorted(p for p in root.iterdir() if p.is_dir() and p.name not in SKIP_DIRS)
+    skip = SKIP_DIRS if include_reserved else (*SKIP_DIRS, *RESERVED)
+    collections = sorted(p for p in root.iterdir() if p.is_dir() and p.name not in skip)
 
     abc_files = [f for c in collections for f in sorted(c.rglob("*.abc"))]
     done_marker = out / "abc.done"
@@ -188,7 +198,7 @@ def write_index(out: Path) -> list[Piece]:
         piece_id = mid.relative_to(out / "midi").as_posix()
         collection = piece_id.split("/")[0]
         if piece_id in cached:
-            pieces.append(Piece(**cached[piece_id]))
+            pieces.append(Piece(**{**cached[piece_id], "split": split_for(piece_id, collection)}))
             continue
         try:
             notes = count_notes(mid)
@@ -210,6 +220,7 @@ def write_index(out: Path) -> list[Piece]:
     index = {
         "version": INDEX_VERSION,
         "held_out_style": {HELD_OUT_STYLE_NAME: list(HELD_OUT_STYLE)},
+        "reserved": list(RESERVED),
         "pieces": [asdict(p) for p in pieces],
     }
     index_path.write_text(json.dumps(index, indent=1))
@@ -227,12 +238,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-score-kb", type=int, default=0, help="skip larger score files (0: none)")
     parser.add_argument("--index-only", action="store_true", help="only rescan what is converted")
+    parser.add_argument("--include-reserved", action="store_true",
+                        help=f"also convert the reserved collections ({', '.join(RESERVED)})")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     if args.index_only:
         pieces = write_index(args.out)
     else:
-        pieces = build_corpus(args.out, args.extra, args.workers, args.max_score_kb)
+        pieces = build_corpus(args.out, args.extra, args.workers, args.max_score_kb, args.include_reserved)
     by_split: dict[str, list[int]] = {}
     for p in pieces:
         by_split.setdefault(p.split, [0, 0])

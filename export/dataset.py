@@ -3,7 +3,9 @@
 Each piece becomes ``[BOS] tokens [EOS]``; pieces are concatenated per split into ``data/tokens/<split>.npy``
 (uint16) with ``<split>.offsets.npy`` marking where each piece starts. The training split is augmented:
 besides the original, ``--augment - 1`` copies transposed by a random interval in [-6, 6] (kept only when
-every note stays in the tokenizer's pitch range) with every velocity shifted by the same random amount (+-12).
+every note stays in the tokenizer's pitch range) with every velocity shifted by the same random amount (+-12),
+half of them cut to start at a random bar line (with the meter and tempo in force there), as a seed from the
+middle of a piece is encoded.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from export.corpus import load_index
-from export.tokenizer import encode_ids, jitter_velocity, load_merged, transpose
+from export.tokenizer import crop_at_bar, encode_ids, jitter_velocity, load_merged, transpose
 
 log = logging.getLogger(__name__)
 _TOKENIZER = None
@@ -46,6 +48,8 @@ def _tokenize(job: tuple[str, int, int]) -> list[list[int]]:
         for _attempt in range(4):
             moved = transpose(score, rng.choice([s for s in range(-6, 7) if s]))
             if moved is not None:
+                if rng.random() < 0.5:
+                    moved = crop_at_bar(moved, rng)
                 out.append([bos, *encode_ids(tok, jitter_velocity(moved, 12, rng)), eos])
                 break
     return [seq for seq in out if len(seq) > 3]

@@ -53,21 +53,25 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(cfg.n_embd, cfg.n_embd)
         self.dropout = cfg.dropout
 
-    def forward(self, x: Tensor, past_k: Tensor, past_v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(
+        self, x: Tensor, past_k: Tensor, past_v: Tensor, causal: bool = False
+    ) -> tuple[Tensor, Tensor, Tensor]:
         b, t, c = x.shape
         q, k, v = self.qkv(x).split(c, dim=2)
         q = q.view(b, t, self.n_head, self.head_dim).transpose(1, 2)
         k = torch.cat([past_k, k.view(b, t, self.n_head, self.head_dim).transpose(1, 2)], dim=2)
         v = torch.cat([past_v, v.view(b, t, self.n_head, self.head_dim).transpose(1, 2)], dim=2)
+        dropout = self.dropout if self.training else 0.0
+        if causal:  # training: no past, the fused causal kernel
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
+            return self.proj(y.transpose(1, 2).contiguous().view(b, t, c)), k, v
         past_len = past_k.shape[2]
         total = k.shape[2]
         # query i (absolute position past_len + i) sees keys 0..past_len + i
         q_pos = torch.arange(t, device=x.device).unsqueeze(1) + past_len
         k_pos = torch.arange(total, device=x.device).unsqueeze(0)
         mask = k_pos <= q_pos
-        y = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0
-        )
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout)
         y = y.transpose(1, 2).contiguous().view(b, t, c)
         return self.proj(y), k, v
 
@@ -83,8 +87,10 @@ class Block(nn.Module):
             nn.Dropout(cfg.dropout),
         )
 
-    def forward(self, x: Tensor, past_k: Tensor, past_v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        a, k, v = self.attn(self.ln1(x), past_k, past_v)
+    def forward(
+        self, x: Tensor, past_k: Tensor, past_v: Tensor, causal: bool = False
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        a, k, v = self.attn(self.ln1(x), past_k, past_v, causal)
         x = x + a
         x = x + self.mlp(self.ln2(x))
         return x, k, v
@@ -123,8 +129,9 @@ class GPT(nn.Module):
         return [(w.new_zeros(shape), w.new_zeros(shape)) for _ in range(self.cfg.n_layer)]
 
     def forward(
-        self, input_ids: Tensor, past: list[tuple[Tensor, Tensor]] | None = None
+        self, input_ids: Tensor, past: list[tuple[Tensor, Tensor]] | None = None, causal: bool = False
     ) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
+        """Logits and the new keys/values; ``causal`` (no past): the fused kernel for training."""
         if past is None:
             past = self.empty_past(input_ids.shape[0])
         past_len = past[0][0].shape[2]
@@ -132,12 +139,12 @@ class GPT(nn.Module):
         x = self.drop(self.tok_emb(input_ids) + self.pos_emb(pos))
         present = []
         for block, (pk, pv) in zip(self.blocks, past, strict=True):
-            x, k, v = block(x, pk, pv)
+            x, k, v = block(x, pk, pv, causal)
             present.append((k, v))
         return self.head(self.ln_f(x)), present
 
     def loss(self, input_ids: Tensor, targets: Tensor) -> Tensor:
-        logits, _ = self(input_ids)
+        logits, _ = self(input_ids, causal=True)
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
 
     def num_params(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +26,12 @@ log = logging.getLogger(__name__)
 REPRODUCE = [
     "pip install -e '.[export]'",
     "python -m export.corpus --out data/corpus",
-    "python -m export.tokenizer --corpus data/corpus --out models/default --vocab-size 1000",
-    "python -m export.dataset --corpus data/corpus --tokenizer models/default/tokenizer.json "
+    "python -m export.tokenizer --corpus data/corpus --out data/tokenizer --vocab-size 1000",
+    "python -m export.dataset --corpus data/corpus --tokenizer data/tokenizer/tokenizer.json "
     "--out data/tokens",
-    "python -m export.train --data data/tokens --out runs/default --steps 1200 --minutes 55",
-    "python -m export.train --data data/tokens --out runs/default --steps 1900 --minutes 28 --resume",
-    "python -m export.release --run runs/default --name default",
+    "python -m export.train --data data/tokens --out runs/default --minutes 75",
+    "python -m export.release --run runs/default --name default --tokenizer data/tokenizer",
+    "python -m bench.quality",
 ]
 SHIPPED_FILES = ["decoder.onnx", "tokenizer.json", "config.json", "weights.npz"]
 
@@ -54,14 +55,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default="default")
     parser.add_argument("--data", type=Path, default=Path("data/tokens"))
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    parser.add_argument("--tokenizer", type=Path, default=None,
+                        help="folder of the run's tokenizer.json (and tokenizer_stats.json) to ship")
     parser.add_argument("--skip-eval", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
 
     out = args.models / args.name
+    out.mkdir(parents=True, exist_ok=True)
+    if args.tokenizer is not None:
+        for name in ("tokenizer.json", "tokenizer_stats.json"):
+            if (args.tokenizer / name).exists():
+                shutil.copyfile(args.tokenizer / name, out / name)
     model = load_trained(args.run)
     history = json.loads((args.run / "history.json").read_text())
     best = min(history, key=lambda h: h["val_nll"])
+    cfg = model.cfg
     stats = json.loads((args.data / "stats.json").read_text())
     tok_stats = (
         json.loads((out / "tokenizer_stats.json").read_text())
@@ -73,7 +82,9 @@ def main(argv: list[str] | None = None) -> None:
         "held_out_style": "fiddle: oneills1850, ryansMammoth, airdsAirs, nottingham-dataset "
         "(never trained on)",
         "splits": stats,
-        "augmentation": "train x4: original + 3 copies transposed in [-6, 6] semitones, velocity +-12",
+        "reserved": "trecento: out of training and of every shipped style",
+        "augmentation": "train x4: original + 3 copies transposed in [-6, 6] semitones, velocity +-12, "
+        "half of the copies cut to start at a random bar line",
     }
     onnx_path = export_onnx(
         model,
@@ -94,6 +105,9 @@ def main(argv: list[str] | None = None) -> None:
         "train_minutes": round(training_minutes(history), 1),
         "best_step": best["step"],
         "validation_nll": round(best["val_nll"], 4),
+        "train_nll_at_best": round(best["train_nll"], 4) if "train_nll" in best else None,
+        "size": {"layers": cfg.n_layer, "heads": cfg.n_head, "embd": cfg.n_embd,
+                 "context": cfg.context_length},
         "onnx_parity_max_abs": float(f"{worst:.2e}"),
         "tokenizer": tok_stats,
         "int8": int8,

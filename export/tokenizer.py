@@ -36,6 +36,8 @@ def base_config() -> TokenizerConfig:
         num_tempos=16,
         tempo_range=(40, 250),
         use_time_signatures=True,
+        # the meters of music21's corpus and the daemon's ``meter`` parameter (bridge.params.METERS)
+        time_signature_range={8: [3, 5, 6, 7, 9, 12], 4: [2, 3, 4, 5, 6, 7], 2: [2, 3]},
         use_programs=False,
         encode_ids_split="bar",
     )
@@ -53,6 +55,33 @@ def transpose(score: Score, semitones: int, low: int = 21, high: int = 108) -> S
     if not pitches or min(pitches) + semitones < low or max(pitches) + semitones > high:
         return None
     return score.shift_pitch(semitones)
+
+
+def bar_starts(score: Score) -> list[int]:
+    """Tick of every bar line of a tick-time score, following its time signatures (4/4 without one)."""
+    tpq = score.ticks_per_quarter
+    changes = [(int(ts.time), int(ts.numerator), int(ts.denominator)) for ts in score.time_signatures]
+    if not changes or changes[0][0] > 0:
+        changes.insert(0, (0, 4, 4))
+    end = int(score.end())
+    starts: list[int] = []
+    for i, (at, num, den) in enumerate(changes):
+        until = changes[i + 1][0] if i + 1 < len(changes) else end
+        bar = max(1, round(tpq * 4 * num / den))
+        starts.extend(range(at, max(at + 1, until), bar))
+    return starts
+
+
+def crop_at_bar(score: Score, rng: random.Random, latest: float = 0.67) -> Score:
+    """The piece from a random bar line in its first ``latest`` part on, moved to start at 0 with the
+    tempo and time signature in force there: training examples that start mid-piece the way a seed
+    from the middle of a tune does."""
+    bars = bar_starts(score)
+    candidates = bars[1 : max(2, int(len(bars) * latest))]
+    if not candidates:
+        return score
+    start = rng.choice(candidates)
+    return score.clip(start, score.end() + 1, clip_end=False).shift_time(-start)
 
 
 def jitter_velocity(score: Score, amount: int, rng: random.Random) -> Score:
