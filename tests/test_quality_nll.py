@@ -57,3 +57,17 @@ def test_nll_table_scores_every_set_and_the_collection_specialist(tmp_path: Path
     assert rows["test"].specialist_per_token is None
     text = nll_markdown(list(rows.values()))
     assert "| test: Bach chorales | 2 |" in text and "5-gram of that collection alone" in text
+
+
+def test_fit_gap_matches_collections_and_uses_original_pieces(tmp_path: Path) -> None:
+    from bench.quality.nll import fit_gap
+
+    scheme = TokenScheme.from_model_dir(MODELS / "default")
+    # each piece twice in training (original, then a copy), as export.dataset writes them
+    _write_split(tmp_path, "train", scheme, [(f"bach/t{i // 2}.mid", i % 3) for i in range(8)])
+    _write_split(tmp_path, "validation", scheme, [("bach/v.mid", 1), ("essen/w.mid", 2)])
+    gap = fit_gap(tmp_path)
+    # essen has no training piece: only bach's tokens are compared
+    assert gap["tokens"] == int(np.load(tmp_path / "validation.offsets.npy")[1]) - 1
+    assert gap["gap"] == pytest.approx(gap["validation_nll"] - gap["train_nll"], abs=1e-3)
+    assert gap["train_nll"] > 0 and gap["validation_nll"] > 0

@@ -125,17 +125,22 @@ def likelihood(settings: Settings) -> str:
     """The likelihood table, written to ``nll.md`` and ``nll.json`` in the output folder."""
     import json
 
-    from bench.quality.nll import nll_markdown, nll_table
+    from bench.quality.nll import fit_gap, nll_markdown, nll_table
 
     if not (Path(settings.tokens) / "train.npy").is_file():
         return (f"no token arrays at {settings.tokens}: build them with `python -m export.dataset --out "
                 f"{settings.tokens}` for the likelihood table")
     rows = nll_table(Path(settings.tokens), settings.model, tuple(settings.models), settings.seed,
                      settings.bootstrap)
-    text = nll_markdown(rows)
+    gap = fit_gap(Path(settings.tokens), settings.model, tuple(settings.models))
+    text = nll_markdown(rows) + (
+        f"\nTraining vs validation, collections matched ({gap['tokens']} tokens each): training "
+        f"{gap['train_nll']:.3f}, validation {gap['validation_nll']:.3f}, gap {gap['gap']:+.3f} "
+        "nats/token.\n")
     out = Path(settings.out)
     (out / "nll.md").write_text(text)
-    (out / "nll.json").write_text(json.dumps([r.as_json() for r in rows], indent=1) + "\n")
+    (out / "nll.json").write_text(json.dumps({"sets": [r.as_json() for r in rows], "fit": gap}, indent=1)
+                                  + "\n")
     return text
 
 

@@ -1,0 +1,102 @@
+"""Decoder sizes: one-token step time (fp32 and int8, onnxruntime CPU, 1 thread) and held-out NLL.
+
+Each size is exported to ONNX (random weights unless a trained run is given: step time does not depend
+on the weights) and quantised as the release does; steps are timed with a half-full cache, the sizes in
+turn for three rounds so that all see the same machine. A trained run's best validation NLL (its
+``history.json``) is quoted beside its size. Needs the export extra.
+
+    python -m bench.sizes [--size 4x192 --size 6x256 ...] [--run runs/default ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_SIZES = ("4x192", "4x256", "6x256", "8x320")
+
+
+def _parse(size: str) -> tuple[int, int]:
+    layers, _, embd = size.partition("x")
+    return int(layers), int(embd)
+
+
+def _export(layers: int, embd: int, context: int, vocab: int, tokenizer: Path, out: Path) -> dict:
+    """Export a random-weight decoder of this size (and its int8 graph) into ``out``; its config."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from export.model import GPT, GPTConfig
+    from export.onnx_export import export_onnx
+
+    heads = next(h for h in (4, 5, 6, 8, 1) if embd % h == 0)
+    model = GPT(GPTConfig(vocab_size=vocab, context_length=context, n_layer=layers, n_head=heads,
+                          n_embd=embd, dropout=0.0))
+    export_onnx(model, tokenizer, out)
+    quantize_dynamic(str(out / "decoder.onnx"), str(out / "decoder.int8.onnx"), weight_type=QuantType.QInt8)
+    config = json.loads((out / "config.json").read_text())
+    config["params"] = model.num_params()
+    return config
+
+
+def _trained(runs: list[Path]) -> dict[tuple[int, int, int], tuple[float, float | None, str]]:
+    """(layers, embd, context) -> (best validation NLL, training NLL there, run folder)."""
+    out = {}
+    for run in runs:
+        import torch
+
+        state = torch.load(run / "best.pt", map_location="cpu", weights_only=True)
+        cfg = state["config"]
+        history = json.loads((run / "history.json").read_text())
+        best = min(history, key=lambda h: h["val_nll"])
+        out[(cfg["n_layer"], cfg["n_embd"], cfg["context_length"])] = (
+            best["val_nll"], best.get("train_nll"), str(run))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from export.quantize import _session, step_ms
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", action="append", help="LAYERSxEMBD (repeatable; default: a ladder)")
+    parser.add_argument("--context", type=int, default=256)
+    parser.add_argument("--tokenizer", type=Path, default=Path("models/default/tokenizer.json"))
+    parser.add_argument("--run", type=Path, action="append", default=[], help="a trained run folder")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    sizes = [_parse(s) for s in (args.size or DEFAULT_SIZES)]
+    trained = _trained(args.run)
+    with tempfile.TemporaryDirectory() as tmp:
+        sessions, configs = {}, {}
+        for layers, embd in sizes:
+            folder = Path(tmp) / f"{layers}x{embd}"
+            configs[(layers, embd)] = _export(layers, embd, args.context, 1000, args.tokenizer, folder)
+            sessions[(layers, embd)] = {p: _session(folder / f) for p, f in
+                                        (("fp32", "decoder.onnx"), ("int8", "decoder.int8.onnx"))}
+        times: dict[tuple, dict[str, list]] = {k: {"fp32": [], "int8": []} for k in sizes}
+        for _ in range(args.rounds):  # in turn, so every size sees the same machine
+            for key in sizes:
+                for precision, session in sessions[key].items():
+                    times[key][precision].append(step_ms(session, configs[key]))
+    print("| size | params | int8 step p50 / p99 | fp32 step p50 / p99 | validation NLL | training NLL |\n"
+          "|---|---|---|---|---|---|")
+    for key in sizes:
+        layers, embd = key
+        cells = []
+        for precision in ("int8", "fp32"):
+            p50 = float(np.median([t[0] for t in times[key][precision]]))
+            p99 = float(np.median([t[1] for t in times[key][precision]]))
+            cells.append(f"{p50:.2f} / {p99:.2f} ms")
+        val, train, _ = trained.get((layers, embd, args.context), (None, None, ""))
+        nll = (f"{val:.3f}" if val is not None else "not trained",
+               f"{train:.3f}" if train is not None else "-")
+        print(f"| {layers} layers, d={embd}, context {args.context} | "
+              f"{configs[key]['params'] / 1e6:.2f}M | {cells[0]} | {cells[1]} | {nll[0]} | {nll[1]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
