@@ -253,6 +253,9 @@ class Engine:
             self._install(cmd)
         elif isinstance(cmd, Clear):
             self._seed = ()
+            forget = getattr(self._model.samplers.get("decoder"), "forget", None)
+            if forget is not None:
+                forget()  # the phrase memory goes with the seed
         elif isinstance(cmd, Stop):
             self._release()
         elif isinstance(cmd, Swap):
@@ -262,6 +265,7 @@ class Engine:
             self._release(wait=False)
             self._seed = cmd.notes
             self._play(env.seq, cmd.notes, cmd.end_ns, cmd.settings.with_length(cmd.length_beats))
+            self._remember(cmd.notes, cmd.settings)
         elif isinstance(cmd, Continue):
             self._release(wait=False)
             if not self._seed:
@@ -320,6 +324,14 @@ class Engine:
             self.stats.preempted += 1
             end_ns = None
         self._emit(Done(seq, end_ns))
+
+    def _remember(self, notes: tuple[Note, ...], settings: Settings) -> None:
+        """A finished phrase joins the decoder's phrase memory (for the answers to later phrases)."""
+        remember = getattr(self._model.samplers.get("decoder"), "remember", None)
+        if remember is None:
+            return
+        cfg = settings.play
+        remember(self._encoder.encode(self._model.scheme, notes, cfg.tempo_bpm, cfg.meter, cfg.bar_origin))
 
     def _start(self, notes: tuple[Note, ...], settings: Settings) -> Continuation:
         cfg = settings.play

@@ -42,6 +42,9 @@ class SamplingParams:
     pitch_max: int = 127
     key: str | int = "C"  # C, F#, Bb, ... or a pitch class 0-11
     scale: str = "chromatic"
+    memory_weight: float = 0.0  # weight of the phrase memory's log-probabilities (0 = the decoder alone)
+    memory_phrases: int = 4  # earlier phrases the memory holds besides the seed
+    memory_order: int = 6  # longest token context the memory looks at
     allow_end: bool = True  # False: the end-of-sequence token is masked (a length was requested)
     enter_after_seed: bool = True  # the answer's first token moves time past the seed's last onset
 
@@ -68,6 +71,8 @@ class SamplingParams:
             raise SamplingError(
                 f"pitch range {self.pitch_min}-{self.pitch_max} must satisfy 0 <= min <= max <= 127"
             )
+        if not self.memory_weight >= 0 or self.memory_phrases < 0 or self.memory_order < 1:
+            raise SamplingError("memory_weight must be >= 0, memory_phrases >= 0 and memory_order >= 1")
         if self.scale not in SCALES:
             raise SamplingError(f"scale {self.scale!r} is not one of {', '.join(SCALES)}")
         try:

@@ -54,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser, defaults: Settings, sets: boo
     parser.add_argument("--weights", type=_floats, default=",".join(f"{w:g}" for w in d.blend_weights),
                         help="blend weights, one blend row each (e.g. 0.25,0.5,1)"
                         + ("; default %(default)s" if d.blend_weights else ""))
+    parser.add_argument("--memory-weights", type=_floats,
+                        default=",".join(f"{w:g}" for w in d.memory_weights),
+                        help="phrase-memory weights, one 'decoder memory W' row each (e.g. 0.5,1)")
     parser.add_argument("--style", default=d.style, help="style of graph and blend")
     parser.add_argument("--model", default=d.model, help="model name (default: the manifest's default)")
     parser.add_argument("--models", type=Path, action="append", default=list(d.models),
@@ -83,7 +86,8 @@ def settings_from(args: argparse.Namespace, defaults: Settings) -> Settings:
         defaults,
         sets=getattr(args, "sets", defaults.sets), corpus=args.corpus, pieces=args.pieces,
         windows=args.windows,
-        samplers=args.samplers, blend_weights=args.weights, style=args.style, model=args.model,
+        samplers=args.samplers, blend_weights=args.weights, memory_weights=args.memory_weights,
+        style=args.style, model=args.model,
         models=tuple(args.models), precision=args.precision, temperature=args.temperature,
         params=tuple(args.params),
         seed_notes=args.seed_notes, cont_notes=args.cont_notes, seed=args.seed, bootstrap=args.bootstrap,

@@ -28,6 +28,7 @@ class Row:
     label: str
     sampler: str
     blend: float | None = None
+    memory: float | None = None  # the phrase memory's weight (None: the settings')
 
 
 @dataclass
@@ -51,6 +52,9 @@ def segue_rows(settings: Settings) -> list[Row]:
             rows.extend(Row(f"blend {w:g}", "blend", float(w)) for w in settings.blend_weights)
         else:
             rows.append(Row(name, name))
+        if name == "decoder":
+            rows.extend(Row(f"decoder memory {w:g}", "decoder", memory=float(w))
+                        for w in settings.memory_weights)
     return rows
 
 
@@ -111,6 +115,8 @@ class Segue:
             store.set("temperature", s.temperature)
         for name, value in s.params:
             store.set(name, value)
+        if row.memory is not None:
+            store.set("memory_weight", row.memory)
         if row.sampler == "blend":
             store.set("blend", row.blend if row.blend is not None else store.param("blend").default)
         seed = window.seed
@@ -136,11 +142,11 @@ def forget_prefill(model: Any) -> None:
     header tokens every seed shares), and the int8 decoder's answer then differs from a fresh prefill's
     (dynamically quantised activations depend on the tokens run together): without this, a window's
     answer would depend on which windows and rows ran before it. A fresh ``segue continue`` process starts
-    empty too. Stands in for a public ``DecoderSampler`` reset (see the report).
+    empty too.
     """
-    for sampler in model.samplers.values():
-        if hasattr(sampler, "_cache"):
-            sampler._cache = None
+    reset = getattr(model.samplers.get("decoder"), "reset", None)
+    if reset is not None:
+        reset()
 
 
 def attach_style(model: Any, folders: Any, name: str, problems: list[str]) -> Any:

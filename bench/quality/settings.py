@@ -34,6 +34,7 @@ class Settings:
     precision: str = "auto"
     samplers: tuple[str, ...] = ("decoder",)
     blend_weights: tuple[float, ...] = ()  # non-empty: one "blend W" row per weight instead of "blend"
+    memory_weights: tuple[float, ...] = ()  # one "decoder memory W" row per phrase-memory weight
     style: str = "fiddle"
     temperature: float | None = None  # None: the parameter registry's default
     params: tuple[tuple[str, str], ...] = ()  # other registry parameters (name, value) for segue's rows

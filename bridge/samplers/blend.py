@@ -107,10 +107,15 @@ class BlendSampler:
             return
         cache = decoder._prefill(decoder.window(seed))
         previous, eos = seed[-1], scheme.eos_id
+        memory = decoder.memory_for(seed, processor.params)
+        memory_weight = processor.params.memory_weight
+        history = list(seed)
         while True:
             if should_stop():
                 return
             logits = cache.logits if weight == 0 else cache.logits + self.bias(previous, weight)
+            if memory is not None:
+                logits = logits + memory_weight * memory.log_probs(history)
             token = processor.choose(logits, state, rng, recent[-window:] if window else ())
             yield token
             if token == eos:
@@ -119,6 +124,7 @@ class BlendSampler:
             recent.extend(scheme.pitches[token])
             del recent[: max(0, len(recent) - window)]
             previous = token
+            history.append(token)
             if should_stop():
                 return
             cache = decoder._advance(cache, token)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bridge.memory import PhraseMemory, memory_of
 from bridge.model import ModelBundle
 from bridge.samplers.base import SamplerError
 from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
@@ -44,6 +45,7 @@ class _Shadow:
 
 
 SLIDE_CHUNK = 16  # tokens of the next window prefilled per step while the context fills
+MAX_PHRASES = 64  # phrases the memory can hold (the memory_phrases parameter's maximum)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class DecoderSampler:
         self._cache: _Cache | None = None
         self.last_prefill_reused = 0  # tokens of the last prefill served from the cache
         self.last_prefill_computed = 0  # tokens the last prefill ran through the model
+        self._phrases: deque[tuple[int, ...]] = deque(maxlen=MAX_PHRASES)
 
     # ---- model calls ---------------------------------------------------------------------------
 
@@ -209,6 +212,28 @@ class DecoderSampler:
         _, present = self._run(np.array([ids[start + have:start + have + n]], dtype=np.int64), past)
         return _Shadow(start, have + n, present)
 
+    # ---- the phrase memory (written by the engine's thread, like everything here) ---------------
+
+    def reset(self) -> None:
+        """Drop the cached keys/values: the next answer depends on its seed and settings only (the int8
+        graph's dynamically quantised activations make a reused prefix differ slightly from a fresh one)."""
+        self._cache = None
+
+    def remember(self, ids: Sequence[int]) -> None:
+        """Keep a finished phrase's ids for the memory of later answers (at most ``MAX_PHRASES``)."""
+        self._phrases.append(tuple(int(i) for i in ids))
+
+    def forget(self) -> None:
+        """Forget every remembered phrase (``/segue/clear``)."""
+        self._phrases.clear()
+
+    def memory_for(self, seed: Sequence[int], params: SamplingParams) -> PhraseMemory | None:
+        """The memory of the last ``params.memory_phrases`` phrases and ``seed``; None at weight 0."""
+        if params.memory_weight <= 0:
+            return None
+        recent = list(self._phrases)[-params.memory_phrases:] if params.memory_phrases else []
+        return memory_of([*recent, seed], self.scheme.vocab_size, params.memory_order)
+
     # ---- generation ----------------------------------------------------------------------------
 
     def generate(
@@ -242,15 +267,20 @@ class DecoderSampler:
             return
         cache = self._prefill(self.window(seed))
         eos = self.scheme.eos_id
+        memory = self.memory_for(seed, processor.params)
+        weight = processor.params.memory_weight
+        history = list(seed)
         while True:
             if should_stop():
                 return
-            token = processor.choose(cache.logits, state, rng, recent)
+            logits = cache.logits if memory is None else cache.logits + weight * memory.log_probs(history)
+            token = processor.choose(logits, state, rng, recent)
             yield token
             if token == eos:
                 return
             state = TokenType(int(self.scheme.last_type[token]))
             recent.extend(self.scheme.pitches[token])
+            history.append(token)
             if should_stop():
                 return
             cache = self._advance(cache, token)
