@@ -144,6 +144,25 @@ def torch_no_cache(model: Any, scheme: Any, seed_ids: list[int], tokens: list[in
     return time.perf_counter_ns() - t0
 
 
+def memory_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
+    """ns per token of the phrase memory's distribution along a continuation (the seed and four
+    earlier phrases like it in memory, the registry's order)."""
+    from bridge.memory import memory_of
+
+    order = int(store.get("memory_order"))
+    memory = memory_of([seed_ids] * (1 + int(store.get("memory_phrases"))), scheme.vocab_size, order)
+    history = list(seed_ids)
+    times = []
+    for _ in range(3):
+        history = list(seed_ids)
+        for token in tokens:
+            t0 = time.perf_counter_ns()
+            memory.log_probs(history)
+            times.append(time.perf_counter_ns() - t0)
+            history.append(token)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default")
@@ -183,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     ort_ns = time.perf_counter_ns() - t0
     tokens = [t for t in recording.tokens if t != scheme.eos_id]
 
+    memory_ns = memory_step_times(scheme, seed_ids, tokens, ParamStore())
+
     tmodel, weights = torch_model(folder, name)
     torch_ns = torch_no_cache(tmodel, scheme, seed_ids, tokens, params, bundle.context_length)
     ratio = torch_ns / ort_ns
@@ -196,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         "tokens": len(tokens), "ort_ms": ort_ns / 1e6, "torch_no_cache_ms": torch_ns / 1e6, "ratio": ratio,
         "torch_threads": torch.get_num_threads(), "torch_weights": weights, "graph": graph,
         "fp32_step_p50_ms": pct(fp32_step, 0.5) / 1e6 if fp32_step else None,
+        "memory_p50_ms": pct(memory_ns, 0.5) / 1e6, "memory_p99_ms": pct(memory_ns, 0.99) / 1e6,
     }
     rows = [
         ("model", f"{name}: {bundle.n_layer} layers, d={numbers['d_model']}, vocab {scheme.vocab_size}, "
@@ -213,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"same continuation, torch eager without cache ({torch.get_num_threads()} threads)", ms(torch_ns),
          ""),
         ("speed-up, same run", f"{ratio:.1f}x", ">= 10x"),
+        ("phrase memory per token (its log-probabilities over the vocabulary), p50 / p99",
+         f"{ms(pct(memory_ns, 0.5))} / {ms(pct(memory_ns, 0.99))}", "<= 0.1 ms"),
     ]
     print(table(rows, "Decoder (python -m bench.decoder)"))
     print(f"\ntorch side: {weights}")
