@@ -19,6 +19,7 @@ import numpy as np
 
 from bridge.errors import EngineError
 from bridge.notes import Note
+from bridge.offline import parse_meter
 from bridge.params import param_table
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,6 @@ class SamplerLike(Protocol):
     ) -> Iterator[int]: ...
 
 
-def _meter(text: str) -> tuple[int, int]:
-    num, _, den = text.partition("/")
-    return int(num), int(den)
-
-
 _DEFAULTS = {name: p.default for name, p in param_table().items()}
 
 
@@ -79,7 +75,7 @@ class PlayConfig:
     velocity_scale: float = float(_DEFAULTS["velocity_scale"])
     seed: int | None = None if int(_DEFAULTS["seed"]) < 0 else int(_DEFAULTS["seed"])
     max_tokens: int = max_tokens_for(int(_DEFAULTS["length_notes"]), float(_DEFAULTS["length_beats"]))
-    meter: tuple[int, int] = _meter(str(_DEFAULTS["meter"]))
+    meter: tuple[int, int] = parse_meter(str(_DEFAULTS["meter"]))
     bar_origin: float | None = None  # a beat where a bar starts, seed time line (None: its first note)
 
 
