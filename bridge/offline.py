@@ -108,21 +108,23 @@ def write_notes(
 def settings_for(seed: SeedFile, store: Any, tempo_given: bool = False, meter_given: bool = False) -> None:
     """Take the file's tempo and meter into ``store`` unless the user set them explicitly."""
     if seed.tempo_bpm is not None and not tempo_given:
-        store.set("tempo", max(20.0, min(300.0, seed.tempo_bpm)))
+        tempo = store.param("tempo")  # clamped to the registry's range
+        store.set("tempo", max(tempo.min, min(tempo.max, seed.tempo_bpm)))
     if seed.time_signature is not None and not meter_given:
         text = f"{seed.time_signature[0]}/{seed.time_signature[1]}"
         if text in store.param("meter").choices:
             store.set("meter", text)
 
 
+#: samplers that play through a learned style (they need the style attached to the model)
 STYLE_SAMPLERS = ("graph", "blend")
 
 
 def prepare_model(model: Any, store: Any, folders: Sequence[Path]) -> None:
     """Give ``model`` the style the settings ask for when its sampler plays one (``graph``, ``blend``):
     the ``style`` parameter's, else the first listed. Raises ``ValueError`` with what to do."""
-    from bridge.daemon import sampling_params
     from bridge.model import ModelError
+    from bridge.settings import sampling_params
     from bridge.style import StyleError
     from bridge.style_service import attach_style
 
@@ -141,8 +143,8 @@ def continue_seed(model: Any, seed: SeedFile, store: Any) -> list[Note]:
     Raises :class:`EmptyContinuation` when the sampler gives no note, ``EngineError`` / ``ValueError`` for
     settings the model cannot honour.
     """
-    from bridge.daemon import play_config, sampling_params
-    from bridge.engine import continuation
+    from bridge.continuation import continuation
+    from bridge.settings import play_config, sampling_params
 
     if not seed.notes:
         raise EmptyContinuation("the seed has no notes to continue")

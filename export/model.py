@@ -145,10 +145,15 @@ class GPT(nn.Module):
 
     def loss(self, input_ids: Tensor, targets: Tensor) -> Tensor:
         logits, _ = self(input_ids, causal=True)
-        return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
+        return token_loss(logits, targets)
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters()) - self.pos_emb.weight.numel()
+
+
+def token_loss(logits: Tensor, targets: Tensor) -> Tensor:
+    """Mean cross-entropy of next-token ``logits`` [batch, seq, vocab] against ``targets`` [batch, seq]."""
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1))
 
 
 def save_npz(model: GPT, path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from export.model import GPT, GPTConfig
+from export.model import GPT, GPTConfig, token_loss
 
 log = logging.getLogger(__name__)
 
@@ -253,10 +253,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _ddp_loss(trainer: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """The loss through the DDP wrapper (its forward is what synchronises gradients)."""
-    import torch.nn.functional as F
-
     logits, _ = trainer(x, causal=True)
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), y.reshape(-1))
+    return token_loss(logits, y)
 
 
 def _agree(stop: bool, device: torch.device) -> bool:

@@ -266,12 +266,12 @@ def test_small_run_through_the_shipped_model(tmp_path):
     settings = Settings(corpus=tmp_path, out=tmp_path / "out", pieces=3, windows=1, bootstrap=100, rolls=1)
     windows, skipped = load_set("fiddle", settings)
     assert len(windows) == 2 and [s.piece for s in skipped] == ["tunes/short.mid"]
-    with Segue(settings) as segue:
-        row = segue_rows(settings)[0]
-        first = segue.answer(windows[0], row)
-        segue.answer(windows[1], row)
-        assert segue.answer(windows[0], row).notes == first.notes  # no memory of earlier answers
-        result = run(settings, segue)
+    segue = Segue(settings)
+    row = segue_rows(settings)[0]
+    first = segue.answer(windows[0], row)
+    segue.answer(windows[1], row)
+    assert segue.answer(windows[0], row).notes == first.notes  # no memory of earlier answers
+    result = run(settings, segue)
     written = write_outputs(result, Path(settings.out))
     fiddle = result.sets[0]
     assert fiddle.summary["rows"]["decoder"]["reliability"]["answered"] == 2

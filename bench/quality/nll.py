@@ -69,6 +69,19 @@ def _per_piece_kn(model: Any, seqs: list[np.ndarray]) -> np.ndarray:
     return np.array([model.nll([s])[0] for s in seqs])
 
 
+def load_decoder(model_name: str, models: tuple[Path, ...] = ()) -> tuple[Any, Any]:
+    """The fp32 bundle of ``model_name`` from the models folders, and a decoder sampler on it."""
+    from bridge.loading import models_folders
+    from bridge.model import ModelBundle, available_models
+    from bridge.samplers.decoder import DecoderSampler
+
+    folder = next((f for f in models_folders(models) if model_name in available_models(f)), None)
+    if folder is None:
+        raise ValueError(f"no model {model_name!r} in the models folders")
+    bundle = ModelBundle.load(folder, model_name, threads=2, precision="fp32")
+    return bundle, DecoderSampler(bundle)
+
+
 def ratio_bootstrap(totals: np.ndarray, counts: np.ndarray, resamples: int = 2000, seed: int = 0,
                     confidence: float = 0.95) -> Estimate:
     """``sum(totals) / sum(counts)`` (a per-token mean over pieces) with a percentile interval over
@@ -84,16 +97,9 @@ def ratio_bootstrap(totals: np.ndarray, counts: np.ndarray, resamples: int = 200
 def nll_table(tokens: Path, model_name: str = "default", models: tuple[Path, ...] = (), seed: int = 0,
               resamples: int = 2000) -> list[NllRow]:
     """The rows of the likelihood table (fits the 5-grams; scores every held-out piece)."""
-    from bridge.daemon import models_folders
-    from bridge.model import ModelBundle, available_models
-    from bridge.samplers.decoder import DecoderSampler
     from export.kneser_ney import KneserNey
 
-    folder = next((f for f in models_folders(models) if model_name in available_models(f)), None)
-    if folder is None:
-        raise ValueError(f"no model {model_name!r} in the models folders")
-    bundle = ModelBundle.load(folder, model_name, threads=2, precision="fp32")
-    sampler = DecoderSampler(bundle)
+    bundle, sampler = load_decoder(model_name, models)
     n_notes = np.asarray(bundle.scheme.n_notes, dtype=np.int64)
     train, train_pieces = _load(tokens, "train")
     kn5 = KneserNey(order=5, vocab_size=bundle.vocab_size).fit(train)
@@ -134,15 +140,7 @@ def fit_gap(tokens: Path, model_name: str = "default", models: tuple[Path, ...] 
     (not the augmented copies) of that collection are scored up to the same number of tokens, and both
     are averaged with the validation split's collection weights.
     """
-    from bridge.daemon import models_folders
-    from bridge.model import ModelBundle, available_models
-    from bridge.samplers.decoder import DecoderSampler
-
-    folder = next((f for f in models_folders(models) if model_name in available_models(f)), None)
-    if folder is None:
-        raise ValueError(f"no model {model_name!r} in the models folders")
-    bundle = ModelBundle.load(folder, model_name, threads=2, precision="fp32")
-    sampler = DecoderSampler(bundle)
+    bundle, sampler = load_decoder(model_name, models)
     val, val_pieces = _load(tokens, "validation")
     train, train_pieces = _load(tokens, "train")
     originals: dict[str, list[np.ndarray]] = {}
@@ -155,7 +153,7 @@ def fit_gap(tokens: Path, model_name: str = "default", models: tuple[Path, ...] 
     for seq, piece in zip(val, val_pieces, strict=True):
         by_collection.setdefault(piece.split("/")[0], []).append(seq)
     total = sum(len(s) - 1 for seqs in by_collection.values() for s in seqs)
-    gap = val_nll = train_nll = 0.0
+    val_nll = train_nll = 0.0
     for collection, seqs in by_collection.items():
         budget = sum(len(s) - 1 for s in seqs)
         picked, count = [], 0

@@ -197,14 +197,9 @@ def run(settings: Settings, segue: Segue | None = None) -> RunResult:
     for name, windows, _ in loaded:
         if not windows:
             log.warning("set %s has no usable window: left out", name)
-    own = segue is None
     segue = Segue(settings) if segue is None else segue
-    try:
-        sets = [evaluate_set(name, windows, skipped, segue, settings) for name, windows, skipped in loaded
-                if windows]
-        result = RunResult(settings, segue.name, segue.style, sets)
-    finally:
-        if own:
-            segue.close()
+    sets = [evaluate_set(name, windows, skipped, segue, settings) for name, windows, skipped in loaded
+            if windows]
+    result = RunResult(settings, segue.name, segue.style, sets)
     result.elapsed_s = time.perf_counter() - started
     return result

@@ -12,9 +12,10 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.quality.settings import STYLE_SAMPLERS, Settings
+from bench.quality.settings import Settings
 from bench.quality.windows import Window
 from bridge.notes import Note
+from bridge.offline import STYLE_SAMPLERS
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class Segue:
 
     settings: Settings
     model: Any = None
-    styles: Any = None
+    attached: Any = None  # the Style graph and blend play
     style_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -78,7 +79,7 @@ class Segue:
         folders = models_folders(self.settings.models)
         self.model = load_model(self.settings.model, folders, precision=self.settings.precision)
         if any(r.sampler in STYLE_SAMPLERS for r in segue_rows(self.settings)):
-            self.styles = attach_style(self.model, folders, self.settings.style, self.style_problems)
+            self.attached = attach_style(self.model, folders, self.settings.style, self.style_problems)
 
     @property
     def name(self) -> str:
@@ -88,17 +89,7 @@ class Segue:
     @property
     def style(self) -> str | None:
         """The style graph and blend play (None when no row needs one, or none could be attached)."""
-        return getattr(self.styles, "name", None)
-
-    def close(self) -> None:
-        """Nothing runs in the background; kept for the context-manager protocol."""
-        self.styles = self.styles
-
-    def __enter__(self) -> Segue:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return getattr(self.attached, "name", None)
 
     def answer(self, window: Window, row: Row) -> Answer:
         """Row ``row``'s continuation of ``window``'s seed, ``cont_notes`` long at most."""

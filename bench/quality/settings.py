@@ -9,8 +9,6 @@ from typing import Any
 
 #: evaluation set -> corpus split (export.corpus): the held-out style family; the decoder's test split
 SETS: dict[str, str] = {"fiddle": "style_test", "test": "test", "validation": "validation"}
-#: segue's samplers that play through a learned style (they need the style attached to the model)
-STYLE_SAMPLERS = ("graph", "blend")
 #: baseline rows, in table order (see bench.quality.baselines)
 BASELINES = ("loop", "markov", "random", "other piece")
 REAL = "real"

@@ -102,7 +102,7 @@ class BlendSampler:
         recent: list[int] = []
         for token_id in seed[-4 * window:]:
             recent.extend(scheme.pitches[token_id])
-        state = initial_state(scheme, seed, processor.params)
+        state = initial_state(scheme, seed[-1:], processor.params)  # the state is the last token's
         if should_stop():
             return
         cache = decoder._prefill(decoder.window(seed))
