@@ -145,21 +145,24 @@ def torch_no_cache(model: Any, scheme: Any, seed_ids: list[int], tokens: list[in
 
 
 def memory_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
-    """ns per token of the phrase memory's distribution along a continuation (the seed and four
-    earlier phrases like it in memory, the registry's order)."""
-    from bridge.memory import memory_of
+    """ns per token of the phrase memory's copy expert along a continuation (the seed and four earlier
+    phrases like it in memory, the registry's weight and match length), mixing included."""
+    from bridge.copying import BaseCodes, SeedCopy
 
-    order = int(store.get("memory_order"))
-    memory = memory_of([seed_ids] * (1 + int(store.get("memory_phrases"))), scheme.vocab_size, order)
-    history = list(seed_ids)
+    codes = BaseCodes(scheme)
+    context = int(store.get("memory_order"))
+    weight = float(store.get("memory_weight"))
+    memory = SeedCopy(codes, [seed_ids] * (1 + int(store.get("memory_phrases"))), context)
+    logits = np.zeros(scheme.vocab_size, dtype=np.float32)
     times = []
     for _ in range(3):
-        history = list(seed_ids)
+        recent = codes.of(seed_ids[-context:])
         for token in tokens:
             t0 = time.perf_counter_ns()
-            memory.log_probs(history)
+            memory.mix(logits, recent, weight)
             times.append(time.perf_counter_ns() - t0)
-            history.append(token)
+            recent.extend(codes.codes[token])
+            del recent[: max(0, len(recent) - context)]
     return times
 
 

@@ -204,11 +204,15 @@ PARAMS: tuple[Param, ...] = (
     Param("scale", str, "chromatic", "pitches allowed in the continuation (chromatic = all)", choices=SCALES),
     Param("blend", float, 0.5, "weight of the style graph in the blend sampler: the decoder's probabilities "
           "times the style's next-token probabilities to this power (0 = decoder alone)", 0.0, 1.0),
-    Param("memory_weight", float, 0.0, "weight of the phrase memory (a variable-order model of the seed and "
-          "the last phrases) beside the decoder: 0 = the decoder alone", 0.0, 4.0),
+    Param("memory_weight", float, 5.0, "how strongly the answer copies the seed (and the last phrases) "
+          "where its last notes match them: a multiple of the shares fitted on held-out continuations "
+          "(0 = the decoder alone)", 0.0, 20.0),
     Param("memory_phrases", int, 4, "earlier phrases the memory holds besides the seed (/segue/clear forgets "
           "them)", 0, 64),
-    Param("memory_order", int, 6, "longest token context the phrase memory looks at", 1, 8),
+    Param("memory_order", int, 32, "longest match the phrase memory looks for, in base tokens (about 3 per "
+          "note)", 1, 128),
+    Param("heal", bool, True, "re-state the seed's last tokens the way music that goes on encodes them, "
+          "before the answer (token healing; off = continue the seed's own last tokens)"),
     Param("seed", int, -1, "random seed for reproducible continuations (-1 = fresh randomness each time)",
           -1, 2**31 - 1),
     Param("style", str, "", "name of the learned style the graph and blend samplers use (empty = default)"),

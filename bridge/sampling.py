@@ -42,11 +42,12 @@ class SamplingParams:
     pitch_max: int = 127
     key: str | int = "C"  # C, F#, Bb, ... or a pitch class 0-11
     scale: str = "chromatic"
-    memory_weight: float = 0.0  # weight of the phrase memory's log-probabilities (0 = the decoder alone)
+    memory_weight: float = 0.0  # share of the phrase memory, a multiple of the fitted shares (0 = off)
     memory_phrases: int = 4  # earlier phrases the memory holds besides the seed
-    memory_order: int = 6  # longest token context the memory looks at
+    memory_order: int = 32  # longest match the memory looks for, in base tokens
     allow_end: bool = True  # False: the end-of-sequence token is masked (a length was requested)
     enter_after_seed: bool = True  # the answer's first token moves time past the seed's last onset
+    heal: bool = True  # re-state the seed's last tokens the way music that goes on encodes them
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -240,9 +241,19 @@ class LogitsProcessor:
         state: TokenType | int,
         rng: np.random.Generator,
         recent_pitches: Iterable[int] = (),
+        among: np.ndarray | None = None,
     ) -> int:
-        """The next token: greedy takes the argmax, sample draws, both after the top-k offset."""
+        """The next token: greedy takes the argmax, sample draws, both after the top-k offset.
+
+        ``among`` (bool per id) narrows the choice further (healing the seed's tail); when the
+        constraints leave none of it, the grammar alone decides among it."""
         out = self.scores(logits, state, recent_pitches)
+        if among is not None:
+            narrowed = np.where(among, out, NEG_INF)
+            if not np.isfinite(narrowed).any():
+                grammar = self.scheme.allowed_mask(int(state)) & among
+                narrowed = np.where(grammar if grammar.any() else among, logits.astype(np.float64), NEG_INF)
+            out = narrowed
         out = apply_top_k_offset(out, self.params.top_k_offset)
         if self.params.strategy == "greedy":
             return int(np.argmax(out))

@@ -70,9 +70,13 @@ def test_the_decoder_cache_is_shared(bundle, style, seed):  # noqa: F811
     blend = BlendSampler(decoder, style)
     blend.prefill(seed)
     assert decoder.cached_ids == seed
-    take(blend.generate(seed, SamplingParams(), np.random.default_rng(0), never), 5)
+    take(blend.generate(seed, SamplingParams(heal=False), np.random.default_rng(0), never), 5)
     assert decoder.cached_ids[: len(seed)] == seed and len(decoder.cached_ids) > len(seed)
     assert decoder.last_prefill_computed == 0  # the generation reused the prefilled seed
+    blend.prefill(seed)
+    take(blend.generate(seed, SamplingParams(), np.random.default_rng(0), never), 5)
+    kept = decoder.healer.keep(seed)  # a healed answer starts from a prefix of the seed
+    assert decoder.cached_ids[:kept] == seed[:kept] and decoder.last_prefill_computed <= 1
 
 
 def test_bad_settings_are_refused(bundle, style, seed):  # noqa: F811

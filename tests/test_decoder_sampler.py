@@ -88,7 +88,7 @@ def test_prefill_reuses_the_longest_common_prefix(bundle, seed):
 
 def test_every_cached_step_equals_a_fresh_prefill(bundle, seed):
     sampler = DecoderSampler(bundle)
-    params = SamplingParams(strategy="greedy")
+    params = SamplingParams(strategy="greedy", heal=False)  # the ids sampled are the ids cached
     tokens = take(sampler.generate(seed, params, np.random.default_rng(0), never), CTX - len(seed) - 2)
     assert len(tokens) > 20
     processor = LogitsProcessor(bundle.scheme, params)
@@ -179,8 +179,8 @@ def test_500_tokens_follow_the_grammar_and_the_constraints(bundle, params):
 def test_beam_of_one_is_greedy(bundle, seed):
     sampler = DecoderSampler(bundle)
     rng = np.random.default_rng(0)
-    greedy = take(sampler.generate(seed, SamplingParams(strategy="greedy"), rng, never), 40)
-    beam = SamplingParams(strategy="beam", beam_width=1, beam_lookahead=1)
+    greedy = take(sampler.generate(seed, SamplingParams(strategy="greedy", heal=False), rng, never), 40)
+    beam = SamplingParams(strategy="beam", beam_width=1, beam_lookahead=1)  # beam search does not heal
     assert take(sampler.generate(seed, beam, rng, never), 40) == greedy
 
 
@@ -220,8 +220,11 @@ def test_prefill_ahead_makes_generation_start_with_one_token(counted, seed):
     sampler, session = counted
     sampler.prefill(seed[:-1])  # the performer is still playing the last note
     runs = session.runs
-    next(sampler.generate(seed, SamplingParams(), np.random.default_rng(0), never))
+    next(sampler.generate(seed, SamplingParams(heal=False), np.random.default_rng(0), never))
     assert session.runs == runs + 1 and sampler.last_prefill_computed == 1
+    sampler.prefill(seed)  # healing starts from a prefix of the prefilled seed: one token runs again
+    next(sampler.generate(seed, SamplingParams(), np.random.default_rng(0), never))
+    assert sampler.last_prefill_computed <= 1
 
 
 def test_empty_seed_starts_from_bos_and_bad_ids_are_refused(bundle):

@@ -16,9 +16,8 @@ import numpy as np
 
 from bridge.samplers.base import SamplerError
 from bridge.samplers.decoder import DecoderSampler
-from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
+from bridge.sampling import SamplingParams
 from bridge.style import Style
-from bridge.tokens import TokenType
 
 log = logging.getLogger(__name__)
 
@@ -85,47 +84,6 @@ class BlendSampler:
         if params.strategy == "beam":
             raise SamplerError("beam search is not available with the blend sampler: use strategy sample "
                                "or greedy")
-        decoder = self.decoder
-        seed = decoder._checked_seed(seed_ids)
-        return self._sample(seed, LogitsProcessor(self.scheme, params), self.weight, rng, should_stop)
-
-    def _sample(
-        self,
-        seed: list[int],
-        processor: LogitsProcessor,
-        weight: float,
-        rng: np.random.Generator,
-        should_stop: Callable[[], bool],
-    ) -> Iterator[int]:
-        decoder, scheme = self.decoder, self.scheme
-        window = processor.params.repetition_window
-        recent: list[int] = []
-        for token_id in seed[-4 * window:]:
-            recent.extend(scheme.pitches[token_id])
-        state = initial_state(scheme, seed[-1:], processor.params)  # the state is the last token's
-        if should_stop():
-            return
-        cache = decoder._prefill(decoder.window(seed))
-        previous, eos = seed[-1], scheme.eos_id
-        memory = decoder.memory_for(seed, processor.params)
-        memory_weight = processor.params.memory_weight
-        history = list(seed)
-        while True:
-            if should_stop():
-                return
-            logits = cache.logits if weight == 0 else cache.logits + self.bias(previous, weight)
-            if memory is not None:
-                logits = logits + memory_weight * memory.log_probs(history)
-            token = processor.choose(logits, state, rng, recent[-window:] if window else ())
-            yield token
-            if token == eos:
-                return
-            state = TokenType(int(scheme.last_type[token]))
-            recent.extend(scheme.pitches[token])
-            del recent[: max(0, len(recent) - window)]
-            previous = token
-            history.append(token)
-            if should_stop():
-                return
-            cache = decoder._advance(cache, token)
-            decoder._cache = cache
+        weight = self.weight
+        bias = None if weight == 0 else (lambda previous: self.bias(previous, weight))
+        return self.decoder.generate(seed_ids, params, rng, should_stop, bias)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridge.memory import PhraseMemory, memory_of
+from bridge.copying import BaseCodes, SeedCopy
+from bridge.healing import Healer
 from bridge.model import ModelBundle
 from bridge.samplers.base import SamplerError
 from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
@@ -86,6 +87,8 @@ class DecoderSampler:
         self.last_prefill_reused = 0  # tokens of the last prefill served from the cache
         self.last_prefill_computed = 0  # tokens the last prefill ran through the model
         self._phrases: deque[tuple[int, ...]] = deque(maxlen=MAX_PHRASES)
+        self.healer = Healer(bundle.scheme)
+        self.codes = BaseCodes(bundle.scheme)
 
     # ---- model calls ---------------------------------------------------------------------------
 
@@ -144,7 +147,8 @@ class DecoderSampler:
         return seed
 
     def prefill(self, seed_ids: Sequence[int]) -> None:
-        """Run the seed through the model now (e.g. while the performer still plays)."""
+        """Run the seed through the model now (e.g. while the performer still plays). An answer that
+        heals the seed's tail (``bridge.healing``) starts from a prefix of it: one token runs again."""
         self._prefill(self.window(self._checked_seed(seed_ids)))
 
     @property
@@ -227,12 +231,12 @@ class DecoderSampler:
         """Forget every remembered phrase (``/segue/clear``)."""
         self._phrases.clear()
 
-    def memory_for(self, seed: Sequence[int], params: SamplingParams) -> PhraseMemory | None:
-        """The memory of the last ``params.memory_phrases`` phrases and ``seed``; None at weight 0."""
+    def memory_for(self, seed: Sequence[int], params: SamplingParams) -> SeedCopy | None:
+        """The copy expert over the last ``params.memory_phrases`` phrases and ``seed``; None at weight 0."""
         if params.memory_weight <= 0:
             return None
         recent = list(self._phrases)[-params.memory_phrases:] if params.memory_phrases else []
-        return memory_of([*recent, seed], self.scheme.vocab_size, params.memory_order)
+        return SeedCopy(self.codes, [*recent, seed], params.memory_order)
 
     # ---- generation ----------------------------------------------------------------------------
 
@@ -242,8 +246,12 @@ class DecoderSampler:
         params: SamplingParams,
         rng: np.random.Generator,
         should_stop: Callable[[], bool],
+        bias: Callable[[int], np.ndarray] | None = None,
     ) -> Iterator[int]:
-        """Token ids continuing ``seed_ids``, one at a time, until EOS or ``should_stop()``."""
+        """Token ids continuing ``seed_ids``, one at a time, until EOS or ``should_stop()``.
+
+        ``bias(previous token)``, when given, is added to the logits of every sampled step (the blend
+        sampler's style); beam search takes none."""
         seed = self._checked_seed(seed_ids)
         processor = LogitsProcessor(self.scheme, params)
         state = initial_state(self.scheme, seed[-1:], params)  # the state is the last token's
@@ -251,8 +259,10 @@ class DecoderSampler:
         for token_id in seed[-4 * params.repetition_window :]:
             recent.extend(self.scheme.pitches[token_id])
         if params.strategy == "beam":
+            if bias is not None:
+                raise SamplerError("beam search takes no logit bias")
             return self._beam(seed, processor, state, tuple(recent), should_stop)
-        return self._sample(seed, processor, state, recent, rng, should_stop)
+        return self._sample(seed, processor, state, recent, rng, should_stop, bias)
 
     def _sample(
         self,
@@ -262,25 +272,51 @@ class DecoderSampler:
         recent: deque[int],
         rng: np.random.Generator,
         should_stop: Callable[[], bool],
+        bias: Callable[[int], np.ndarray] | None = None,
     ) -> Iterator[int]:
+        """Draw tokens; ``bias(previous token)`` is added to the logits (the blend's style)."""
         if should_stop():
             return
-        cache = self._prefill(self.window(seed))
+        params = processor.params
+        keep = self.healer.keep(seed) if params.heal else len(seed)
+        history = seed[:keep]
+        rest = self.healer.rest(seed, keep)
+        if rest:
+            state = TokenType(int(self.scheme.last_type[history[-1]]))
+        cache = self._prefill(self.window(history))
         eos = self.scheme.eos_id
-        memory = self.memory_for(seed, processor.params)
-        weight = processor.params.memory_weight
-        history = list(seed)
+        memory, weight = self.memory_for(seed, params), params.memory_weight
+        recent_codes = self.codes.of(history[-params.memory_order:]) if memory is not None else []
         while True:
             if should_stop():
                 return
-            logits = cache.logits if memory is None else cache.logits + weight * memory.log_probs(history)
-            token = processor.choose(logits, state, rng, recent)
-            yield token
+            logits = cache.logits if memory is None else memory.mix(cache.logits, recent_codes, weight)
+            if bias is not None:
+                logits = logits + bias(history[-1])
+            if rest:
+                among = self.healer.candidates(rest, params.enter_after_seed)
+                token = processor.choose(logits, state, rng, recent, among=among)
+                step = self.healer.step(rest, token)
+                rest, emitted = step.rest, step.emitted
+                if not rest and not emitted:  # the seed re-stated exactly: the answer starts now
+                    state = initial_state(self.scheme, seed[-1:], params)
+                else:
+                    state = TokenType(int(self.scheme.last_type[token]))
+            else:
+                token = processor.choose(logits, state, rng, recent)
+                emitted = (token,)
+                state = TokenType(int(self.scheme.last_type[token]))
+            for out in emitted:
+                if should_stop():
+                    return
+                yield out
+                recent.extend(self.scheme.pitches[out])
             if token == eos:
                 return
-            state = TokenType(int(self.scheme.last_type[token]))
-            recent.extend(self.scheme.pitches[token])
             history.append(token)
+            if memory is not None:
+                recent_codes.extend(self.codes.codes[token])
+                del recent_codes[: max(0, len(recent_codes) - params.memory_order)]
             if should_stop():
                 return
             cache = self._advance(cache, token)
