@@ -152,17 +152,16 @@ def memory_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store
     codes = BaseCodes(scheme)
     context = int(store.get("memory_order"))
     weight = float(store.get("memory_weight"))
-    memory = SeedCopy(codes, [seed_ids] * (1 + int(store.get("memory_phrases"))), context)
     logits = np.zeros(scheme.vocab_size, dtype=np.float32)
     times = []
     for _ in range(3):
-        recent = codes.of(seed_ids[-context:])
+        memory = SeedCopy(codes, [seed_ids] * (1 + int(store.get("memory_phrases"))), context)
+        memory.feed(codes.of(seed_ids[-context:]))
         for token in tokens:
             t0 = time.perf_counter_ns()
-            memory.mix(logits, recent, weight)
+            memory.mix(logits, weight)
+            memory.feed(codes.codes[token])
             times.append(time.perf_counter_ns() - t0)
-            recent.extend(codes.codes[token])
-            del recent[: max(0, len(recent) - context)]
     return times
 
 

@@ -7,17 +7,20 @@ model of a 40-token seed rarely sees its own context again (measured: the last i
 as a context in 57% of held-out continuation tokens), while the base tokens find it.
 
 At each step the longest suffix of the answer's last base tokens that occurs in the seed (or in the
-remembered phrases) is found; the ids that spell what followed there are the copy set. The decoder's
-distribution is mixed with itself restricted to the copy set, ``p = (1 - s) p + s p|copy``, so the seed
-says *what comes next* and the decoder says how to spell it; ``s = weight * SHARES[bucket(match)]``,
-capped below 1 so the decoder always keeps some say (and nothing is ever masked by the memory alone).
-The shares are fitted by EM on the held-out likelihood of real continuations given their seeds, and
-the weight is chosen on the validation split's continuations by the quality benchmark
-(``python -m bench.quality.experts --fit``; see the README). Weight 0 is the decoder exactly.
+remembered phrases) is known: it grows a base token at a time while the answer follows the seed and is
+searched again (over the last ``RESTART`` base tokens) where it breaks. The ids that spell what followed
+there are the copy set. The decoder's distribution is mixed with itself restricted to the copy set,
+``p = (1 - s) p + s p|copy``, so the seed says *what comes next* and the decoder says how to spell it;
+``s = weight * SHARES[bucket(match)]``, capped below 1 so the decoder always keeps some say (and nothing
+is ever masked by the memory alone). The shares are fitted by EM on the held-out likelihood of real
+continuations given their seeds (``python -m bench.quality.experts --fit``); the weight, a multiple of
+them, is chosen by the quality benchmark on the validation split's continuations (the README has both
+tables). Weight 0 is the decoder exactly.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -27,9 +30,11 @@ from bridge.tokens import TokenScheme
 #: lower edges of the match-length buckets (base tokens); the last bucket is open
 MATCH_EDGES = (0, 1, 2, 3, 4, 5, 7, 10, 15, 23)
 #: the copy set's share per bucket at weight 1 (EM on the validation split's continuations)
-SHARES = (0.0, 0.071, 0.007, 0.03, 0.042, 0.098, 0.181, 0.392, 0.766, 0.592)
+SHARES = (0.0, 0.071, 0.007, 0.03, 0.042, 0.098, 0.181, 0.425, 0.765, 0.57)
 MAX_SHARE = 0.95  # the decoder keeps at least this much less than all of it
 SEPARATOR = -1  # between phrases: no match crosses it
+FEW = 8  # candidate positions below which a match is grown in plain Python
+RESTART = 12  # base codes a broken match is searched again over (then it grows a code at a time)
 
 
 class BaseCodes:
@@ -46,6 +51,15 @@ class BaseCodes:
             if codes:
                 spell.setdefault(codes, []).append(token)
         self.spell = {k: np.array(v, dtype=np.int64) for k, v in spell.items()}
+        # the same as a trie: code -> (ids spelling the path so far, children), walked without tuples
+        self.trie: dict[int, tuple[np.ndarray | None, dict]] = {}
+        for codes, ids in self.spell.items():
+            level = self.trie
+            for i, c in enumerate(codes):
+                node = level.setdefault(c, (None, {}))
+                if i == len(codes) - 1:
+                    level[c] = node = (ids, node[1])
+                level = node[1]
         self.longest = max(len(c) for c in self.codes)
         self.vocab_size = scheme.vocab_size
 
@@ -72,54 +86,102 @@ class SeedCopy:
         for ids in phrases:
             text.extend(codes.of(ids))
             text.append(SEPARATOR)
+        self._list = text
         self.text = np.array(text, dtype=np.int64)
-        n = len(self.text)
-        follower = np.zeros(n + 1, dtype=bool)  # a position whose next base token exists
-        follower[:n] = self.text != SEPARATOR
-        self._has_follower = follower
+        self._spelt: dict[int, np.ndarray] = {}  # position -> ids spelling a prefix of what follows it
+        # the answer so far, for ``feed``/``mix``: its last codes and their current longest match
+        self._recent: list[int] = []
+        self._length = 0
+        self._ends = np.zeros(0, dtype=np.int64)
+
+    def feed(self, codes: Iterable[int]) -> None:
+        """The answer (or its context) went on by these base codes: grow the current match by them, or
+        find it again where it breaks (over the last ``RESTART`` codes; it grows from there)."""
+        listed = self._list
+        for code in codes:
+            self._recent.append(code)
+            if len(self._recent) > 2 * RESTART:
+                del self._recent[: len(self._recent) - RESTART]
+            ends = [e + 1 for e in self._ends.tolist() if listed[e] == code]
+            ends = [e for e in ends if listed[e] != SEPARATOR]
+            if ends:
+                self._length = min(self.context, self._length + 1)
+                self._ends = np.array(ends, dtype=np.int64)
+            else:
+                self._length, self._ends = self.match(self._recent[-min(RESTART, self.context):])
+
+    @property
+    def current(self) -> tuple[int, np.ndarray]:
+        """The match of what was fed: its length in base codes and where it ends in the text."""
+        return self._length, self._ends
 
     def match(self, recent: Sequence[int]) -> tuple[int, np.ndarray]:
         """The longest match of ``recent`` base codes' suffix (0 when none) and where it ends in the text
-        (positions whose next base token continues it)."""
-        text, n = self.text, len(self.text)
-        tail = np.asarray(recent[-self.context:], dtype=np.int64)
-        alive = self._has_follower.copy()
-        alive[0] = False
-        best, where = 0, np.flatnonzero(alive[:0])
-        for length in range(1, len(tail) + 1):
-            same = np.zeros(n + 1, dtype=bool)
-            same[length:] = text[: n - length + 1] == tail[-length]
-            alive &= same
-            if not alive.any():
-                break
-            best, where = length, np.flatnonzero(alive)
-        return best, where
+        (positions whose next base token continues it).
+
+        Grown backwards from the positions after the last code, so a step costs one pass over the text
+        and then work on the few positions still matching."""
+        text = self.text
+        tail = list(recent[-self.context:])
+        if not tail:
+            return 0, np.zeros(0, dtype=np.int64)
+        ends = np.flatnonzero(text[:-1] == tail[-1]) + 1  # text[end - 1] is the last code, text[end] follows
+        ends = ends[text[ends] != SEPARATOR]
+        if len(ends) == 0:
+            return 0, ends
+        length = 1
+        while length < len(tail) and len(ends) > FEW:  # narrow many candidates a code at a time
+            back = ends - (length + 1)
+            keep = ends[(back >= 0) & (text[np.maximum(back, 0)] == tail[-(length + 1)])]
+            if len(keep) == 0:
+                return length, ends
+            ends, length = keep, length + 1
+        # few candidates left: each one's whole match length, in plain Python
+        listed, lengths = self._list, []
+        for end in ends.tolist():
+            k = length
+            while k < len(tail) and end - k - 1 >= 0 and listed[end - k - 1] == tail[-k - 1]:
+                k += 1
+            lengths.append(k)
+        best = max(lengths)
+        return best, ends[np.array(lengths) == best]
+
+    def spelt_after(self, position: int) -> np.ndarray:
+        """Ids spelling a prefix of the text from ``position`` (cached per position)."""
+        ids = self._spelt.get(position)
+        if ids is None:
+            found: list[np.ndarray] = []
+            text, level = self._list, self.codes.trie
+            for code in text[position:position + self.codes.longest]:
+                node = level.get(code)  # the separator is no code: the walk stops there
+                if node is None:
+                    break
+                if node[0] is not None:
+                    found.append(node[0])
+                level = node[1]
+            ids = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            self._spelt[position] = ids
+        return ids
 
     def copy_set(self, where: np.ndarray) -> np.ndarray:
-        """``[vocab]`` bool: ids spelling a prefix of what follows any of ``where``."""
+        """``[vocab]`` bool: ids spelling a prefix of what follows any of ``where`` (the latest 16)."""
         mask = np.zeros(self.codes.vocab_size, dtype=bool)
-        text, spell = self.text, self.codes.spell
-        for j in where[-16:]:  # the latest occurrences
-            for k in range(1, self.codes.longest + 1):
-                if j + k > len(text) or text[j + k - 1] == SEPARATOR:
-                    break
-                ids = spell.get(tuple(int(x) for x in text[j:j + k]))
-                if ids is not None:
-                    mask[ids] = True
+        for j in where[-16:]:
+            mask[self.spelt_after(int(j))] = True
         return mask
 
-    def mix(self, logits: np.ndarray, recent: Sequence[int], weight: float) -> np.ndarray:
-        """The decoder's ``logits`` with the copy set's share moved onto it, as log-probabilities."""
-        p = np.exp(logits - logits.max()).astype(np.float64)
-        p /= p.sum()
-        if weight <= 0:
-            return np.log(p)
-        match, where = self.match(recent)
-        share = share_for(match, weight)
-        if share > 0:
-            mask = self.copy_set(where)
-            inside = float(p[mask].sum())
-            if inside > 0:
-                p *= 1.0 - share
-                p[mask] += share * p[mask] / ((1.0 - share) * inside)
-        return np.log(p)
+    def mix(self, logits: np.ndarray, weight: float) -> np.ndarray:
+        """The decoder's ``logits`` with the copy set's share moved onto it (at the match of what was
+        fed): logits of ``(1 - s) p + s p|copy``, the ids outside lowered by ``log(1 - s)`` and the ids
+        inside raised to their share, without leaving logit space. Weight 0 returns ``logits``."""
+        share = share_for(self._length, weight) if weight > 0 else 0.0
+        if share <= 0:
+            return logits
+        mask = self.copy_set(self._ends)
+        weights = np.exp(logits - logits.max())
+        inside = float(weights[mask].sum() / weights.sum())
+        if inside <= 0:
+            return logits
+        out = logits.astype(np.float64) + math.log1p(-share)
+        out[mask] += math.log1p(share / ((1.0 - share) * inside))
+        return out

@@ -3,8 +3,8 @@
 miditok encodes seeds and owns the vocabulary. Everything on the per-token path is precomputed here at
 load time as numpy arrays (type of each id's first and last base token, pitches, time advance), so a
 sampler step costs a few vector operations. miditok only decodes whole sequences; a performer needs
-each note as soon as its Duration token is sampled, so :class:`StreamDecoder` is a small state machine
-over base tokens that follows miditok's TSD decoding rules exactly.
+each note as soon as its Duration token is sampled, so ``bridge.stream_decoder.StreamDecoder`` is a small
+state machine over base tokens that follows miditok's TSD decoding rules exactly.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import sys
 from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bridge.notes import Note
+
+if TYPE_CHECKING:
+    from bridge.stream_decoder import StreamDecoder
 
 log = logging.getLogger(__name__)
 
@@ -348,12 +351,16 @@ class TokenScheme:
 
     def stream_decoder(self, prime: Iterable[int] = ()) -> StreamDecoder:
         """A fresh streaming decoder; ``prime`` (e.g. the seed ids) sets its state and time origin."""
+        from bridge.stream_decoder import StreamDecoder
+
         decoder = StreamDecoder(self)
         decoder.prime(prime)
         return decoder
 
     def decode(self, ids: Iterable[int]) -> list[Note]:
         """All notes of a whole sequence (the stream decoder run to the end)."""
+        from bridge.stream_decoder import StreamDecoder
+
         decoder = StreamDecoder(self)
         notes: list[Note] = []
         for token_id in ids:
@@ -419,94 +426,3 @@ def encoding_origin(
     bar = bar_length(time_signature)
     bars = int((first - bar_origin + 1e-6) // bar)
     return bar_origin + bars * bar
-
-
-class StreamDecoder:
-    """Turns token ids into notes one token at a time, following miditok's TSD decoding.
-
-    Times are in quarter-note beats from the time origin: 0 when not primed, else the time cursor
-    at the end of the priming ids (for a seed: the onset of its last note, since TSD places the time
-    shift after a note before the next one). ``origin`` holds that cursor in beats from the seed's
-    first token, so ``origin + note.start`` places a continuation note on the seed's time line.
-    """
-
-    def __init__(self, scheme: TokenScheme) -> None:
-        self._scheme = scheme
-        self._time = 0.0  # quarter beats since the first fed token
-        self._prev_end = 0.0
-        self._quarters_per_beat = 1.0  # 4 / time-signature denominator
-        self._pitch: int | None = None
-        self._velocity: int | None = None
-        self._emit = True
-        self.origin = 0.0
-        self.last_type = TokenType.BOS
-        self.tempo: float | None = None
-        self.time_signature: tuple[int, int] = (4, 4)
-        self.ended = False
-
-    @property
-    def position(self) -> float:
-        """Beats from the origin to the current time cursor."""
-        return self._time - self.origin
-
-    @property
-    def state(self) -> TokenType:
-        """Grammar state: the type of the last base token fed."""
-        return self.last_type
-
-    def prime(self, ids: Iterable[int]) -> None:
-        """Feed ``ids`` without emitting notes and move the time origin to the end of them."""
-        self._emit = False
-        try:
-            for token_id in ids:
-                self.feed(token_id)
-        finally:
-            self._emit = True
-        self.origin = self._time
-
-    def feed(self, token_id: int) -> list[Note]:
-        """Notes completed by this token (a TSD note completes at its Duration token)."""
-        notes: list[Note] = []
-        events = self._scheme.events(token_id)
-        if not events:  # word boundary: no musical content
-            self.last_type = TokenType.BOUNDARY
-        for kind, value in events:
-            note = self._feed_event(kind, value)
-            if note is not None:
-                notes.append(note)
-            self.last_type = kind
-        return notes
-
-    def _feed_event(self, kind: TokenType, value: object) -> Note | None:
-        if kind is TokenType.VELOCITY:
-            if self._pitch is not None and self._velocity is None:
-                self._velocity = max(1, min(127, int(value)))
-            else:
-                self._pitch = None
-            return None
-        if kind is TokenType.DURATION:
-            pitch, velocity = self._pitch, self._velocity
-            self._pitch = self._velocity = None
-            if pitch is None or velocity is None:
-                return None
-            duration = float(value) * self._quarters_per_beat
-            self._prev_end = max(self._prev_end, self._time + duration)
-            if duration <= 0 or not self._emit:
-                return None
-            return Note(pitch, velocity, self._time - self.origin, duration)
-        self._pitch = self._velocity = None
-        if kind is TokenType.PITCH:
-            self._pitch = int(value)
-        elif kind is TokenType.TIMESHIFT:
-            self._time += float(value) * self._quarters_per_beat
-        elif kind is TokenType.REST:
-            self._time = max(self._prev_end, self._time) + float(value) * self._quarters_per_beat
-        elif kind is TokenType.TEMPO:
-            self.tempo = float(value)
-        elif kind is TokenType.TIMESIG:
-            num, den = value
-            self.time_signature = (num, den)
-            self._quarters_per_beat = 4.0 / den
-        elif kind is TokenType.EOS:
-            self.ended = True
-        return None

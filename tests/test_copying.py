@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.copying import MAX_SHARE, SHARES, BaseCodes, SeedCopy, share_for
+from bridge.copying import MAX_SHARE, RESTART, SHARES, BaseCodes, SeedCopy, share_for
 from bridge.daemon import load_model, models_folders
 from bridge.notes import Note
 from bridge.sampling import SamplingParams, log_softmax
@@ -54,6 +54,25 @@ def test_the_copy_set_spells_what_followed(model) -> None:
         assert any(tuple(copier.text[j:j + len(spelt)]) == spelt for j in where)
 
 
+def test_feeding_grows_the_match_as_a_search_from_scratch_finds_it(model) -> None:
+    codes = BaseCodes(model.scheme)
+    seed = model.scheme.encode(figure_notes(), 120.0)
+    other = model.scheme.encode(figure_notes((60, 64, 67, 64), 3), 100.0)
+    copier = SeedCopy(codes, [other, seed], context=32)
+    answer = codes.of(seed[:12] + other[5:14] + seed[20:30])  # copies, breaks off, copies again
+    fed: list[int] = []
+    for code in answer:
+        copier.feed([code])
+        fed.append(code)
+        length, ends = copier.match(fed)
+        if length <= RESTART:  # the search restarts over the last RESTART codes, then grows
+            assert (copier.current[0], sorted(copier.current[1].tolist())) == (length, sorted(ends.tolist()))
+        else:  # grown: a true match, maybe shorter or at fewer places than the longest
+            assert copier.current[0] <= length and copier.current[1].size
+            for end in copier.current[1].tolist():
+                assert copier.text[end - copier.current[0]:end].tolist() == fed[-copier.current[0]:]
+
+
 def test_mix_weight_zero_is_the_decoder_and_the_share_goes_to_the_copy_set(model) -> None:
     codes = BaseCodes(model.scheme)
     seed = model.scheme.encode(figure_notes(), 120.0)
@@ -62,12 +81,13 @@ def test_mix_weight_zero_is_the_decoder_and_the_share_goes_to_the_copy_set(model
     logits = rng.normal(size=model.scheme.vocab_size).astype(np.float32)
     decoder = np.exp(log_softmax(logits))
     recent = codes.of(seed[:10])
-    assert np.allclose(np.exp(copier.mix(logits, recent, 0.0)), decoder)
+    copier.feed(recent)
+    assert copier.mix(logits, 0.0) is logits
     match, where = copier.match(recent)
     mask = copier.copy_set(where)
     for weight in (1.0, 5.0, 100.0):
         share = share_for(match, weight)
-        p = np.exp(copier.mix(logits, recent, weight))
+        p = np.exp(log_softmax(copier.mix(logits, weight)))
         assert p.sum() == pytest.approx(1.0)
         assert p[mask].sum() == pytest.approx((1 - share) * decoder[mask].sum() + share)
         assert (p > 0).all()  # the decoder keeps some of every id: the memory alone masks nothing

@@ -236,8 +236,8 @@ def test_a_midi_receiver_leaving_changes_nothing(
         cable = JackMidiListener("cable pulled")  # a receiver whose connection is pulled
         jack_server.connect(segue_out, jack_server.find_port(":cable pulled"))
         play_long(client)
-        client.send_message("/segue/set", ["tempo", 240.0])  # the untrained test model rests for up to 30
-        client.send_message("/segue/phrase", PHRASE)  # beats at times: fast enough that 15 s always hold notes
+        client.send_message("/segue/set", ["tempo", 240.0])  # the untrained test model rests up to 30
+        client.send_message("/segue/phrase", PHRASE)  # beats at times: at 240 BPM 15 s always hold notes
         assert wait_for(lambda: synth.received() and cable.received(), timeout=15)
         synth.close()
         out = subprocess.run(["jack_disconnect", segue_out, jack_server.find_port(":cable pulled")],

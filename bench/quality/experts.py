@@ -78,16 +78,19 @@ def score_set(sampler, windows: list[Window], order: int, copy_context: int) -> 
         start = max(0, len(whole) - context)
         logits = sampler.forward(whole[start:])
         memory = memory_of([seed], scheme.vocab_size, order)
-        copier = SeedCopy(codes, [seed], copy_context)
-        for t in range(max(begin, start + 1), len(whole)):
+        copier = SeedCopy(codes, [seed], copy_context)  # fed as the sampler feeds it
+        first = max(begin, start + 1)
+        copier.feed(codes.of(whole[max(0, first - copy_context):first]))
+        for t in range(first, len(whole)):
             target = whole[t]
             lp = log_softmax(logits[t - 1 - start])
-            match, where = copier.match(codes.of(whole[max(0, t - copy_context):t]))
+            match, where = copier.current
             inside = copier.copy_set(where) if match else None
             p = np.exp(lp)
             mass = float(p[inside].sum()) if inside is not None else 0.0
             out.copy.append(float(p[target]) / mass if mass > 0 and inside[target] else 0.0)
             out.copy_match.append(match)
+            copier.feed(codes.codes[target])
             p_memory, matched = memory.probs_and_match(whole[:t])
             out.pieces.append(window.piece)
             out.decoder.append(float(np.exp(lp[target])))

@@ -286,13 +286,14 @@ class DecoderSampler:
         cache = self._prefill(self.window(history))
         eos = self.scheme.eos_id
         memory, weight = self.memory_for(seed, params), params.memory_weight
-        recent_codes = self.codes.of(history[-params.memory_order:]) if memory is not None else []
+        if memory is not None:
+            memory.feed(self.codes.of(history[-params.memory_order:]))
         while True:
             if should_stop():
                 return
-            logits = cache.logits if memory is None else memory.mix(cache.logits, recent_codes, weight)
-            if bias is not None:
-                logits = logits + bias(history[-1])
+            logits = cache.logits if bias is None else cache.logits + bias(history[-1])
+            if memory is not None:  # the seed's say comes last: the style reshapes, the seed decides
+                logits = memory.mix(logits, weight)
             if rest:
                 among = self.healer.candidates(rest, params.enter_after_seed)
                 token = processor.choose(logits, state, rng, recent, among=among)
@@ -315,8 +316,7 @@ class DecoderSampler:
                 return
             history.append(token)
             if memory is not None:
-                recent_codes.extend(self.codes.codes[token])
-                del recent_codes[: max(0, len(recent_codes) - params.memory_order)]
+                memory.feed(self.codes.codes[token])
             if should_stop():
                 return
             cache = self._advance(cache, token)
