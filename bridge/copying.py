@@ -9,7 +9,7 @@ as a context in 57% of held-out continuation tokens), while the base tokens find
 At each step the longest suffix of the answer's last base tokens that occurs in the seed (or in the
 remembered phrases) is known: it grows a base token at a time while the answer follows the seed and is
 searched again (over the last ``RESTART`` base tokens) where it breaks. The ids that spell what followed
-there are the copy set. The decoder's distribution is mixed with itself restricted to the copy set,
+there (by its longest spelling) are the copy set. The decoder's distribution is mixed with itself restricted to the copy set,
 ``p = (1 - s) p + s p|copy``, so the seed says *what comes next* and the decoder says how to spell it;
 ``s = weight * SHARES[bucket(match)]``, capped below 1 so the decoder always keeps some say (and nothing
 is ever masked by the memory alone). The shares are fitted by EM on the held-out likelihood of real
@@ -30,7 +30,7 @@ from bridge.tokens import TokenScheme
 #: lower edges of the match-length buckets (base tokens); the last bucket is open
 MATCH_EDGES = (0, 1, 2, 3, 4, 5, 7, 10, 15, 23)
 #: the copy set's share per bucket at weight 1 (EM on the validation split's continuations)
-SHARES = (0.0, 0.071, 0.007, 0.03, 0.042, 0.098, 0.181, 0.425, 0.765, 0.57)
+SHARES = (0.0, 0.051, 0.008, 0.02, 0.041, 0.051, 0.155, 0.37, 0.646, 0.523)
 MAX_SHARE = 0.95  # the decoder keeps at least this much less than all of it
 SEPARATOR = -1  # between phrases: no match crosses it
 FEW = 8  # candidate positions below which a match is grown in plain Python
@@ -147,10 +147,12 @@ class SeedCopy:
         return best, ends[np.array(lengths) == best]
 
     def spelt_after(self, position: int) -> np.ndarray:
-        """Ids spelling a prefix of the text from ``position`` (cached per position)."""
+        """The ids spelling the longest prefix of the text from ``position`` that one id spells (cached per
+        position). Only the longest: with every shorter spelling in the set too, answers were spelt in
+        split ids (2.3 ids a note against 1.4) and were no closer to the real continuations."""
         ids = self._spelt.get(position)
         if ids is None:
-            found: list[np.ndarray] = []
+            found: list[np.ndarray] = []  # ids by spelling length, shortest first
             text, level = self._list, self.codes.trie
             for code in text[position:position + self.codes.longest]:
                 node = level.get(code)  # the separator is no code: the walk stops there
@@ -159,7 +161,7 @@ class SeedCopy:
                 if node[0] is not None:
                     found.append(node[0])
                 level = node[1]
-            ids = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            ids = found[-1] if found else np.zeros(0, dtype=np.int64)
             self._spelt[position] = ids
         return ids
 

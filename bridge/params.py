@@ -57,7 +57,7 @@ PARAMS: tuple[Param, ...] = (
     Param("scale", str, "chromatic", "pitches allowed in the continuation (chromatic = all)", choices=SCALES),
     Param("blend", float, 0.5, "weight of the style graph in the blend sampler: the decoder's probabilities "
           "times the style's next-token probabilities to this power (0 = decoder alone)", 0.0, 1.0),
-    Param("memory_weight", float, 8.0, "how strongly the answer copies the seed (and the last phrases) "
+    Param("memory_weight", float, 6.0, "how strongly the answer copies the seed (and the last phrases) "
           "where its last notes match them: a multiple of the shares fitted on held-out continuations "
           "(0 = the decoder alone)", 0.0, 20.0),
     Param("memory_phrases", int, 4, "earlier phrases the memory holds besides the seed (/segue/clear forgets "
