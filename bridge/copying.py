@@ -11,11 +11,11 @@ remembered phrases) is known: it grows a base token at a time while the answer f
 searched again (over the last ``RESTART`` base tokens) where it breaks. The ids that spell what followed
 there, by its longest spelling, are the copy set. The decoder's distribution is mixed with itself
 restricted to the copy set, ``p = (1 - s) p + s p|copy``, so the seed says *what comes next* and the
-decoder says how to spell it; ``s = weight * SHARES[bucket(match)]``, capped below 1 so the decoder always keeps some say (and nothing
-is ever masked by the memory alone). The shares are fitted by EM on the held-out likelihood of real
-continuations given their seeds (``python -m bench.quality.experts --fit``); the weight, a multiple of
-them, is chosen by the quality benchmark on the validation split's continuations (the README has both
-tables). Weight 0 is the decoder exactly.
+decoder says how to spell it; ``s = weight * SHARES[bucket(match)]``, capped below 1 so the decoder
+always keeps some say (and nothing is ever masked by the memory alone). The shares are fitted by EM on
+the held-out likelihood of real continuations given their seeds (``python -m bench.quality.experts
+--fit``); the weight, a multiple of them, is chosen by the quality benchmark on the validation split's
+continuations (the README has both tables). Weight 0 is the decoder exactly.
 """
 
 from __future__ import annotations
