@@ -34,6 +34,7 @@ SHARES = (0.0, 0.051, 0.008, 0.02, 0.041, 0.051, 0.155, 0.37, 0.646, 0.523)
 MAX_SHARE = 0.95  # the decoder keeps at least this much less than all of it
 SEPARATOR = -1  # between phrases: no match crosses it
 FEW = 8  # candidate positions below which a match is grown in plain Python
+LATEST = 16  # occurrences of a match whose continuations form the copy set (the most recent)
 RESTART = 12  # base codes a broken match is searched again over (then it grows a code at a time)
 
 
@@ -166,9 +167,9 @@ class SeedCopy:
         return ids
 
     def copy_set(self, where: np.ndarray) -> np.ndarray:
-        """``[vocab]`` bool: ids spelling a prefix of what follows any of ``where`` (the latest 16)."""
+        """``[vocab]`` bool: ids spelling a prefix of what follows the latest ``LATEST`` of ``where``."""
         mask = np.zeros(self.codes.vocab_size, dtype=bool)
-        for j in where[-16:]:
+        for j in where[-LATEST:]:
             mask[self.spelt_after(int(j))] = True
         return mask
 
