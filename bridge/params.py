@@ -64,6 +64,9 @@ PARAMS: tuple[Param, ...] = (
           "them)", 0, 64),
     Param("memory_order", int, 32, "longest match the phrase memory looks for, in base tokens (about 3 per "
           "note)", 1, 128),
+    Param("bar_weight", float, 0.6, "share of the next note taken from what the seed played at the same "
+          "place in its bar, where the phrase memory finds no longer match (keeps the meter; 0 = off)",
+          0.0, 0.95),
     Param("heal", bool, True, "re-state the seed's last tokens the way music that goes on encodes them, "
           "before the answer (token healing; off = continue the seed's own last tokens)"),
     Param("seed", int, -1, "random seed for reproducible continuations (-1 = fresh randomness each time)",

@@ -47,6 +47,7 @@ class SamplingParams:
     memory_order: int = 32  # longest match the memory looks for, in base tokens
     allow_end: bool = True  # False: the end-of-sequence token is masked (a length was requested)
     enter_after_seed: bool = True  # the answer's first token moves time past the seed's last onset
+    bar_weight: float = 0.0  # share from the seed's ids at the same place in the bar (0 = off)
     heal: bool = True  # re-state the seed's last tokens the way music that goes on encodes them
 
     def __post_init__(self) -> None:
@@ -72,6 +73,8 @@ class SamplingParams:
             raise SamplingError(
                 f"pitch range {self.pitch_min}-{self.pitch_max} must satisfy 0 <= min <= max <= 127"
             )
+        if not 0 <= self.bar_weight < 1:
+            raise SamplingError(f"bar_weight {self.bar_weight} must be in [0, 1)")
         if not self.memory_weight >= 0 or self.memory_phrases < 0 or self.memory_order < 1:
             raise SamplingError("memory_weight must be >= 0, memory_phrases >= 0 and memory_order >= 1")
         if self.scale not in SCALES:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bridge.bar_copy import BAR_BELOW_MATCH, BarCopy
 from bridge.copying import BaseCodes, SeedCopy
 from bridge.healing import Healer
 from bridge.model import ModelBundle
@@ -288,12 +289,17 @@ class DecoderSampler:
         memory, weight = self.memory_for(seed, params), params.memory_weight
         if memory is not None:
             memory.feed(self.codes.of(history[-params.memory_order:]))
+        bar = BarCopy(self.scheme, seed) if params.bar_weight > 0 else None
+        if bar is not None:
+            bar.restart(history)
         while True:
             if should_stop():
                 return
             logits = cache.logits if bias is None else cache.logits + bias(history[-1])
             if memory is not None:  # the seed's say comes last: the style reshapes, the seed decides
                 logits = memory.mix(logits, weight)
+            if bar is not None and (memory is None or memory.current[0] < BAR_BELOW_MATCH):
+                logits = bar.mix(logits, params.bar_weight)  # the meter, where the seed's notes are not
             if rest:
                 among = self.healer.candidates(rest, params.enter_after_seed)
                 token = processor.choose(logits, state, rng, recent, among=among)
@@ -317,6 +323,8 @@ class DecoderSampler:
             history.append(token)
             if memory is not None:
                 memory.feed(self.codes.codes[token])
+            if bar is not None:
+                bar.feed(token)
             if should_stop():
                 return
             cache = self._advance(cache, token)
