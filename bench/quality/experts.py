@@ -6,9 +6,10 @@ after the seed's own encoding are scored, each given everything before it (the s
 goes on spells it, which is what healing gives the sampler). The memories hold the seed only, as when
 segue answers that seed. Rows: the decoder alone; the id-level memory (``bench.quality.token_memory``)
 alone, log-linear and linearly mixed with its fitted shares; the copy expert segue ships
-(``bridge.copying``) at weight 1 and at the registry's weight. ``--fit`` fits both share tables by EM on
-the first set (validation) and prints them. Nats per token; paired difference against the decoder per
-piece, 95% bootstrap over pieces.
+(``bridge.copying``) at weight 1 and at the registry's weight; and the sampler's own mixture, the copy
+expert and then the seed's bar (``bridge.bar_copy``) where the match is short. ``--fit`` fits both
+share tables by EM on the first set (validation) and prints them. Nats per token; paired difference
+against the decoder per piece, 95% bootstrap over pieces.
 
     python -m bench.quality.experts [--sets validation,fiddle,test] [--pieces 100] [--fit]
 """
@@ -28,6 +29,7 @@ from bench.quality.nll import load_decoder, ratio_bootstrap
 from bench.quality.settings import Settings
 from bench.quality.token_memory import MIX_BY_MATCH, memory_of
 from bench.quality.windows import DEFAULT_METER, Window, load_set
+from bridge.bar_copy import BAR_BELOW_MATCH, BarCopy
 from bridge.copying import MATCH_EDGES, SHARES, BaseCodes, SeedCopy, share_for
 from bridge.params import ParamStore
 from bridge.samplers.decoder import common_prefix
@@ -49,12 +51,13 @@ class Scored:
     matched: list[int] = field(default_factory=list)  # longest context the memory had seen
     copy: list[float] = field(default_factory=list)  # p_decoder(target | the copy set), 0 outside it
     copy_match: list[int] = field(default_factory=list)  # base tokens the copy expert matched
+    shipped: list[float] = field(default_factory=list)  # p(target) as the sampler mixes: copy, then bar
     log_linear: dict[float, list[float]] = field(default_factory=lambda: {w: [] for w in LOG_LINEAR})
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The lists as numpy arrays."""
         out = {k: np.asarray(getattr(self, k))
-               for k in ("pieces", "decoder", "memory", "matched", "copy", "copy_match")}
+               for k in ("pieces", "decoder", "memory", "matched", "copy", "copy_match", "shipped")}
         out.update({f"log-linear {w:g}": np.exp(np.asarray(v)) for w, v in self.log_linear.items()})
         return out
 
@@ -68,8 +71,10 @@ def window_tokens(scheme, window: Window) -> tuple[list[int], list[int], int]:
     return seed, whole, max(1, common_prefix(seed, whole))
 
 
-def score_set(sampler, windows: list[Window], order: int, copy_context: int) -> Scored:
-    """Score every window's continuation tokens under the decoder, the memories and the log-linear rows."""
+def score_set(sampler, windows: list[Window], order: int, copy_context: int, weight: float,
+              bar_weight: float) -> Scored:
+    """Score every window's continuation tokens under the decoder, the memories, the log-linear rows and
+    the sampler's own mixture (the copy expert at ``weight``, then the bar at ``bar_weight``)."""
     scheme, context = sampler.scheme, sampler.bundle.context_length
     codes = BaseCodes(scheme)
     out = Scored()
@@ -81,10 +86,17 @@ def score_set(sampler, windows: list[Window], order: int, copy_context: int) -> 
         copier = SeedCopy(codes, [seed], copy_context)  # fed as the sampler feeds it
         first = max(begin, start + 1)
         copier.feed(codes.of(whole[max(0, first - copy_context):first]))
+        bar = BarCopy(scheme, seed)
+        bar.restart(whole[:first])
         for t in range(first, len(whole)):
             target = whole[t]
             lp = log_softmax(logits[t - 1 - start])
             match, where = copier.current
+            mixed_logits = copier.mix(logits[t - 1 - start], weight)
+            if match < BAR_BELOW_MATCH:
+                mixed_logits = bar.mix(mixed_logits, bar_weight)
+            out.shipped.append(float(np.exp(log_softmax(mixed_logits)[target])))
+            bar.feed(target)
             inside = copier.copy_set(where) if match else None
             p = np.exp(lp)
             mass = float(p[inside].sum()) if inside is not None else 0.0
@@ -137,7 +149,7 @@ def fit_shares(arrays: dict[str, np.ndarray], order: int) -> tuple[np.ndarray, n
 
 
 def table(arrays: dict[str, np.ndarray], shares: np.ndarray, copy_shares: Sequence[float], weight: float,
-          resamples: int, seed: int) -> list[dict]:
+          bar_weight: float, resamples: int, seed: int) -> list[dict]:
     """Rows: nats/token and the per-piece paired difference against the decoder."""
     pieces = arrays["pieces"]
     names, index = np.unique(pieces, return_inverse=True)
@@ -146,7 +158,8 @@ def table(arrays: dict[str, np.ndarray], shares: np.ndarray, copy_shares: Sequen
             **{k: v for k, v in arrays.items() if k.startswith("log-linear")},
             "decoder + id memory (linear, fitted shares)": mixed(arrays, shares),
             "decoder + copy (weight 1)": copied(arrays, 1.0, copy_shares),
-            f"decoder + copy (weight {weight:g}, the default)": copied(arrays, weight, copy_shares)}
+            f"decoder + copy (weight {weight:g}, the default)": copied(arrays, weight, copy_shares),
+            f"the sampler's mixture (copy {weight:g}, then bar {bar_weight:g})": arrays["shipped"]}
     base = np.bincount(index, weights=-np.log(arrays["decoder"]), minlength=len(names))
     out = []
     for label, p in rows.items():
@@ -187,17 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     copy_shares: Sequence[float] = SHARES
     store = ParamStore()
     weight, copy_context = float(store.get("memory_weight")), int(store.get("memory_order"))
+    bar_weight = float(store.get("bar_weight"))
     text = ["## Likelihood of real continuations given their seeds", ""]
     report = {}
     for i, name in enumerate(s.strip() for s in args.sets.split(",") if s.strip()):
         windows, _ = load_set(name, settings)
-        arrays = score_set(sampler, windows, args.order, copy_context).arrays()
+        arrays = score_set(sampler, windows, args.order, copy_context, weight, bar_weight).arrays()
         if args.fit and i == 0:
             shares, fitted_copy = fit_shares(arrays, args.order)
             copy_shares = tuple(round(float(x), 3) for x in fitted_copy)
             text.append(f"Shares fitted on {name}: id memory MIX_BY_MATCH = "
                         f"{tuple(round(float(x), 3) for x in shares)}; copy SHARES = {copy_shares}\n")
-        rows = table(arrays, shares, copy_shares, weight, args.bootstrap, args.seed)
+        rows = table(arrays, shares, copy_shares, weight, bar_weight, args.bootstrap, args.seed)
         text.append(markdown(name, len(windows), len(arrays["decoder"]), rows))
         report[name] = [{**r, "minus_decoder": r["minus_decoder"].as_json()} for r in rows]
     args.out.mkdir(parents=True, exist_ok=True)
