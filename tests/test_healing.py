@@ -95,3 +95,20 @@ def test_answers_continue_the_seed_exactly(model, heal: bool) -> None:
         streamed = [n for token in out for n in stream.feed(token)]
         assert [(n.pitch, round(n.start + last_onset, 4)) for n in streamed] == \
             [(n.pitch, round(n.start, 4)) for n in answer]
+
+
+def test_a_seed_ending_outside_the_constraints_is_still_healed(model) -> None:
+    """The seed's last note (72) lies above pitch_max: healing re-states it anyway, the answer obeys."""
+    scheme = model.scheme
+    decoder = model.samplers["decoder"]
+    seed_notes = [Note(60, 90, 0.0, 0.5), Note(72, 90, 0.5, 0.5)]
+    ids = scheme.encode(seed_notes, 120.0)
+    params = SamplingParams(pitch_max=64, allow_end=False)
+    decoder.reset()
+    out: list[int] = []
+    for token in decoder.generate(ids, params, np.random.default_rng(0), lambda: len(out) >= 30):
+        out.append(token)
+    whole = scheme.decode(ids + out)
+    assert [n.pitch for n in whole[:2]] == [60, 72]
+    answer = whole[2:]
+    assert answer and all(n.pitch <= 64 and n.start > 0.5 for n in answer)
