@@ -3,8 +3,9 @@
 Latency comes from the cache. ``prefill`` keeps the keys/values of the last seed, and a new seed that
 shares a prefix with it (a performer's phrase growing note by note) only runs its new suffix. Each
 generated token is one single-token step. When the context is full, the last half is prefilled again.
-Beam search runs its beams as one batch and streams the tokens all beams agree on, or the best beam's
-first token once it has run ``beam_lookahead`` tokens ahead.
+A sampled answer heals the seed's end (``bridge.healing``) and mixes in the phrase memory
+(``bridge.copying``) and the seed's bar (``bridge.bar_copy``). Beam search (``bridge.samplers.beam``)
+runs its beams as one batch and streams the tokens all beams agree on.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bridge.copying import BaseCodes, SeedCopy
 from bridge.healing import Healer
 from bridge.model import ModelBundle
 from bridge.samplers.base import SamplerError
+from bridge.samplers.beam import beam_search
 from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
 from bridge.tokens import TokenType
 
@@ -48,15 +50,6 @@ class _Shadow:
 
 SLIDE_CHUNK = 16  # tokens of the next window prefilled per step while the context fills
 MAX_PHRASES = 64  # phrases the memory can hold (the memory_phrases parameter's maximum)
-
-
-@dataclass
-class _Beam:
-    tokens: list[int]  # not yet emitted
-    score: float
-    state: TokenType
-    recent: tuple[int, ...]
-    row: int  # row of this beam's keys/values in the current batch
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
@@ -151,6 +144,11 @@ class DecoderSampler:
         """Run the seed through the model now (e.g. while the performer still plays). An answer that
         heals the seed's tail (``bridge.healing``) starts from a prefix of it: one token runs again."""
         self._prefill(self.window(self._checked_seed(seed_ids)))
+
+    @property
+    def context_length(self) -> int:
+        """Tokens the model sees at most."""
+        return self._ctx
 
     @property
     def cached_ids(self) -> list[int]:
@@ -262,7 +260,7 @@ class DecoderSampler:
         if params.strategy == "beam":
             if bias is not None:
                 raise SamplerError("beam search takes no logit bias")
-            return self._beam(seed, processor, state, tuple(recent), should_stop)
+            return beam_search(self, seed, processor, state, tuple(recent), should_stop)
         return self._sample(seed, processor, state, recent, rng, should_stop, bias)
 
     def _sample(
@@ -329,82 +327,3 @@ class DecoderSampler:
                 return
             cache = self._advance(cache, token)
             self._cache = cache
-
-    def _beam(
-        self,
-        seed: list[int],
-        processor: LogitsProcessor,
-        state: TokenType,
-        recent: tuple[int, ...],
-        should_stop: Callable[[], bool],
-    ) -> Iterator[int]:
-        params = processor.params
-        width, lookahead, window = params.beam_width, params.beam_lookahead, params.repetition_window
-        scheme, eos = self.scheme, self.scheme.eos_id
-        if should_stop():
-            return
-        base = self._prefill(self.window(seed))
-        history = list(base.ids)  # emitted context shared by all beams
-        past, logits, length = base.past, base.logits[None, :], len(base.ids)
-        beams = [_Beam([], 0.0, state, recent, 0)]
-        while True:
-            candidates: list[tuple[float, int, int]] = []
-            for beam in beams:
-                lp = processor.log_probs(logits[beam.row], beam.state, beam.recent)
-                finite = int(np.isfinite(lp).sum())
-                k = min(width, finite)
-                if k == 0:
-                    continue
-                for token in np.argpartition(-lp, k - 1)[:k]:
-                    candidates.append((beam.score + float(lp[token]), beam.row, int(token)))
-            if not candidates:
-                return
-            candidates.sort(key=lambda c: -c[0])
-            by_row = {b.row: b for b in beams}
-            if candidates[0][2] == eos:
-                for token in [*by_row[candidates[0][1]].tokens, eos]:
-                    if should_stop():
-                        return
-                    yield token
-                return
-            chosen = [c for c in candidates if c[2] != eos][:width]
-            new_beams = []
-            for score, row, token in chosen:
-                parent = by_row[row]
-                pitches = scheme.pitches[token]
-                new_recent = (parent.recent + pitches)[-window:] if window else ()
-                new_state = TokenType(int(scheme.last_type[token]))
-                new_beams.append(_Beam([*parent.tokens, token], score, new_state, new_recent, row))
-            # stream what is settled: the prefix all beams share, else the best beam's first token
-            emit = new_beams[0].tokens[: min(common_prefix(new_beams[0].tokens, b.tokens) for b in new_beams)]
-            if not emit and len(new_beams[0].tokens) >= lookahead:
-                first = new_beams[0].tokens[0]
-                new_beams = [b for b in new_beams if b.tokens[0] == first]
-                emit = [first]
-            for token in emit:
-                if should_stop():
-                    return
-                yield token
-            if emit:
-                history.extend(emit)
-                for beam in new_beams:
-                    del beam.tokens[: len(emit)]
-            if should_stop():
-                return
-            last = np.array([[b.tokens[-1] if b.tokens else history[-1]] for b in new_beams], dtype=np.int64)
-            if length + 1 > self._ctx:
-                keep = max(1, self._ctx // 2)
-                rows = np.array([(history + b.tokens)[-keep:] for b in new_beams], dtype=np.int64)
-                out, past = self._run(rows, self._empty_past(len(new_beams)))
-                length = rows.shape[1]
-                del history[: max(0, len(history) - self._ctx)]
-            else:
-                index = [b.row for b in new_beams]
-                if index != list(range(past[0].shape[0])):
-                    past = [p[index] for p in past]
-                out, past = self._run(last, past)
-                length += 1
-            logits = out[:, -1]
-            for row, beam in enumerate(new_beams):
-                beam.row = row
-            beams = new_beams
