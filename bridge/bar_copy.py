@@ -12,11 +12,11 @@ distance 0.41 -> 0.29 at the same closeness; on the fiddle tunes 0.31 -> 0.25.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from bridge.copying import MAX_SHARE, move_share
 from bridge.tokens import TokenScheme, bar_length
 
 GRID = 96  # places per quarter note the bar position is rounded to
@@ -58,16 +58,10 @@ class BarCopy:
         self._step(int(token))
 
     def mix(self, logits: np.ndarray, weight: float) -> np.ndarray:
-        """The logits with ``weight`` (capped at 0.95) of the probability moved onto the ids the seed
+        """The logits with ``weight`` (capped at ``MAX_SHARE``) of the probability moved onto the ids the seed
         played at this place in the bar; ``logits`` itself when there are none or at weight 0."""
         ids = self._table.get(self._place())
-        share = min(0.95, weight)
+        share = min(MAX_SHARE, weight)
         if ids is None or share <= 0:
             return logits
-        weights = np.exp(logits - logits.max())
-        inside = float(weights[ids].sum() / weights.sum())
-        if inside <= 0:
-            return logits
-        out = logits.astype(np.float64) + math.log1p(-share)
-        out[ids] += math.log1p(share / ((1.0 - share) * inside))
-        return out
+        return move_share(logits, ids, share)

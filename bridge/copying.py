@@ -69,6 +69,19 @@ class BaseCodes:
         return [c for token in ids for c in self.codes[token]]
 
 
+def move_share(logits: np.ndarray, onto: np.ndarray, share: float) -> np.ndarray:
+    """Logits of ``(1 - share) p + share p|onto`` for ``p = softmax(logits)`` and ``onto`` (a bool mask
+    or ids): the ids outside lowered by ``log(1 - share)``, those inside raised to their part of
+    ``share``, without leaving logit space. ``logits`` itself when ``p`` gives ``onto`` nothing."""
+    weights = np.exp(logits - logits.max())
+    inside = float(weights[onto].sum() / weights.sum())
+    if inside <= 0 or share <= 0:
+        return logits
+    out = logits.astype(np.float64) + math.log1p(-share)
+    out[onto] += math.log1p(share / ((1.0 - share) * inside))
+    return out
+
+
 def share_for(match: int, weight: float, shares: Sequence[float] = SHARES) -> float:
     """The copy set's share for a match of ``match`` base tokens (0 for none)."""
     if match <= 0:
@@ -180,11 +193,4 @@ class SeedCopy:
         share = share_for(self._length, weight) if weight > 0 else 0.0
         if share <= 0:
             return logits
-        mask = self.copy_set(self._ends)
-        weights = np.exp(logits - logits.max())
-        inside = float(weights[mask].sum() / weights.sum())
-        if inside <= 0:
-            return logits
-        out = logits.astype(np.float64) + math.log1p(-share)
-        out[mask] += math.log1p(share / ((1.0 - share) * inside))
-        return out
+        return move_share(logits, self.copy_set(self._ends), share)
