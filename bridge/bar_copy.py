@@ -12,6 +12,7 @@ distance 0.41 -> 0.29 at the same closeness; on the fiddle tunes 0.31 -> 0.25.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,19 +29,27 @@ BAR_BELOW_MATCH = 7
 class BarCopy:
     """The seed's ids by place in the bar, and the answer's current place (``feed`` it every id)."""
 
-    def __init__(self, scheme: TokenScheme, seed: Sequence[int]) -> None:
+    def __init__(self, scheme: TokenScheme, seed: Sequence[int], at: int | None = None) -> None:
+        """The table of ``seed``, in one pass that also leaves the answer's place after ``seed[:at]``
+        (the whole seed when None): where an answer that continues that prefix starts."""
         self.scheme = scheme
+        at = len(seed) if at is None else at
         self._stream = scheme.stream_decoder()
         self._since_time = 0
         table: dict[tuple[int, int], set[int]] = {}
-        for token in seed:
+        follow = (copy.copy(self._stream), 0)
+        for i, token in enumerate(seed):
+            if i == at:
+                follow = (copy.copy(self._stream), self._since_time)
             table.setdefault(self._place(), set()).add(int(token))
             self._step(int(token))
+        if at < len(seed):
+            self._stream, self._since_time = follow
         self._table = {k: np.array(sorted(v), dtype=np.int64) for k, v in table.items()}
 
     def _place(self) -> tuple[int, int]:
         bar = bar_length(self._stream.time_signature)
-        return round((self._stream._time % bar) * GRID), self._since_time
+        return round((self._stream.position % bar) * GRID), self._since_time
 
     def _step(self, token: int) -> None:
         self._stream.feed(token)

@@ -33,6 +33,10 @@ def test_places_in_the_bar_hold_the_ids_the_seed_played_there(model) -> None:
     assert sum(len(ids) for ids in places.values()) <= len(seed)
     bar.restart(seed[:1])  # at the first bar line again
     assert bar._place() == (0, 1)
+    for at in (1, 7, len(seed) - 2, len(seed)):  # one pass leaves the place a restart would
+        followed = BarCopy(model.scheme, seed)
+        followed.restart(seed[:at])
+        assert BarCopy(model.scheme, seed, at=at)._place() == followed._place()
 
 
 def test_mix_weight_zero_is_the_decoder_and_the_share_goes_to_the_bar(model) -> None:

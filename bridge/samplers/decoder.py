@@ -280,6 +280,7 @@ class DecoderSampler:
         keep = self.healer.keep(seed) if params.heal else len(seed)
         history = seed[:keep]
         rest = self.healer.rest(seed, keep)
+        entry = state  # the state after the whole seed, where a healed answer starts
         if rest:
             state = TokenType(int(self.scheme.last_type[history[-1]]))
         cache = self._prefill(self.window(history))
@@ -287,9 +288,7 @@ class DecoderSampler:
         memory, weight = self.memory_for(seed, params), params.memory_weight
         if memory is not None:
             memory.feed(self.codes.of(history[-params.memory_order:]))
-        bar = BarCopy(self.scheme, seed) if params.bar_weight > 0 else None
-        if bar is not None:
-            bar.restart(history)
+        bar = BarCopy(self.scheme, seed, at=keep) if params.bar_weight > 0 else None
         while True:
             if should_stop():
                 return
@@ -304,7 +303,7 @@ class DecoderSampler:
                 step = self.healer.step(rest, token)
                 rest, emitted = step.rest, step.emitted
                 if not rest and not emitted:  # the seed re-stated exactly: the answer starts now
-                    state = initial_state(self.scheme, seed[-1:], params)
+                    state = entry
                 else:
                     state = TokenType(int(self.scheme.last_type[token]))
             else:
