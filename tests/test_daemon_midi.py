@@ -9,7 +9,9 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import mido
 import pytest
@@ -73,19 +75,28 @@ def segue_ports(jack: JackServer) -> tuple[str, str]:
     return jack.find_port(":segue in"), jack.find_port(":segue out")
 
 
-@pytest.fixture
-def midi_daemon(jack_server: JackServer, models_dir: Path) -> Iterator[tuple[Daemon, Replies]]:
-    replies = Replies()
+@contextmanager
+def jack_daemon(jack_server: JackServer, models_dir: Path, replies: Any,
+                params: dict[str, Any]) -> Iterator[Daemon]:
+    """An in-process daemon on the tiny model with JACK MIDI, replying to ``replies``; closed (and its
+    ports gone from JACK) on the way out, ``replies`` too."""
     serve = ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=True, midi_api="jack",
                         models=(str(models_dir),), model=TINY)
-    params = {**TEST_PARAMS, "phrase_end": "gap", "gap_seconds": 0.1}
     daemon = Daemon(serve, ParamStore(values=params)).open()
     try:
-        yield daemon, replies
+        yield daemon
     finally:
         daemon.close()
         replies.close()
         wait_for(lambda: not [p for p in jack_server.ports() if p.endswith(":segue in")], timeout=5)
+
+
+@pytest.fixture
+def midi_daemon(jack_server: JackServer, models_dir: Path) -> Iterator[tuple[Daemon, Replies]]:
+    replies = Replies()
+    with jack_daemon(jack_server, models_dir, replies,
+                     {**TEST_PARAMS, "phrase_end": "gap", "gap_seconds": 0.1}) as daemon:
+        yield daemon, replies
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from conftest import JackServer, OrderedReplies, StuckNoteAudit, free_udp_port, 
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
-from test_daemon_midi import MidiProbe, segue_ports
+from test_daemon_midi import MidiProbe, jack_daemon, segue_ports
 from test_daemon_osc import PHRASE, TEST_PARAMS, TINY, models_dir, play_long
 
 from bridge.config import ServeConfig
@@ -150,15 +150,8 @@ def test_after_the_midi_clock_stops_the_phrase_is_answered_at_the_tempo_it_was_p
 def midi_daemon(jack_server: JackServer, models_dir: Path,
                 stuck_note_audit: StuckNoteAudit) -> Iterator[tuple[Daemon, OrderedReplies]]:
     replies = OrderedReplies(stuck_note_audit)
-    serve = ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=True, midi_api="jack",
-                        models=(str(models_dir),), model=TINY)
-    daemon = Daemon(serve, ParamStore(values=TEST_PARAMS)).open()
-    try:
+    with jack_daemon(jack_server, models_dir, replies, TEST_PARAMS) as daemon:
         yield daemon, replies
-    finally:
-        daemon.close()
-        replies.close()
-        wait_for(lambda: not [p for p in jack_server.ports() if p.endswith(":segue in")], timeout=5)
 
 
 def test_one_panic_sends_all_notes_off_once(
