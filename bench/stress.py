@@ -111,7 +111,7 @@ def is_stateful(data: bytes) -> bool:
     """True when ``data`` holds a well-formed message that may change the model, seed or parameters."""
     from pythonosc.osc_message import OscMessage
 
-    from bridge.osc_io import split_packet
+    from bridge.osc_packets import split_packet
 
     try:
         parsed = [OscMessage(part) for part in split_packet(data)]

@@ -12,15 +12,16 @@ distance 0.41 -> 0.29 at the same closeness; on the fiddle tunes 0.31 -> 0.25.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 import numpy as np
 
 from bridge.copying import MAX_SHARE, move_share
-from bridge.tokens import TokenScheme, bar_length
+from bridge.seed_walk import GRID, SeedWalk, place_of
+from bridge.tokens import TokenScheme
 
-GRID = 96  # places per quarter note the bar position is rounded to
+__all__ = ["BAR_BELOW_MATCH", "GRID", "BarCopy"]
+
 #: the decoder sampler asks this expert only while the phrase memory's match is shorter than this many
 #: base tokens (about two notes): a longer match already carries the seed's rhythm
 BAR_BELOW_MATCH = 7
@@ -29,30 +30,33 @@ BAR_BELOW_MATCH = 7
 class BarCopy:
     """The seed's ids by place in the bar, and the answer's current place (``feed`` it every id)."""
 
-    def __init__(self, scheme: TokenScheme, seed: Sequence[int], at: int | None = None) -> None:
-        """The table of ``seed``, in one pass that also leaves the answer's place after ``seed[:at]``
-        (the whole seed when None): where an answer that continues that prefix starts."""
+    def __init__(self, scheme: TokenScheme, seed: Sequence[int], at: int | None = None,
+                 walk: SeedWalk | None = None) -> None:
+        """The table of ``seed``, and the answer's place after ``seed[:at]`` (the whole seed when None):
+        where an answer that continues that prefix starts. ``walk``: a walk to extend (the sampler's,
+        which the last seed already walked), else a fresh one."""
         self.scheme = scheme
         at = len(seed) if at is None else at
-        self._stream = scheme.stream_decoder()
-        self._since_time = 0
+        walk = (walk or SeedWalk(scheme)).walk(seed)
         table: dict[tuple[int, int], set[int]] = {}
-        follow = (copy.copy(self._stream), 0)
-        for i, token in enumerate(seed):
-            if i == at:
-                follow = (copy.copy(self._stream), self._since_time)
-            table.setdefault(self._place(), set()).add(int(token))
-            self._step(int(token))
-        if at < len(seed):
-            self._stream, self._since_time = follow
+        for i, token in enumerate(walk.ids):
+            table.setdefault(walk.place(i), set()).add(token)
         self._table = {k: np.array(sorted(v), dtype=np.int64) for k, v in table.items()}
+        self._stream = walk.state_after(at)
+        self._since_time = walk.since_time(at)
 
-    def _place(self) -> tuple[int, int]:
-        bar = bar_length(self._stream.time_signature)
-        return round((self._stream.position % bar) * GRID), self._since_time
+    @property
+    def place(self) -> tuple[int, int]:
+        """Where the answer is: (bar position on the grid, ids since time moved)."""
+        return place_of(self._stream, self._since_time)
+
+    @property
+    def table(self) -> dict[tuple[int, int], np.ndarray]:
+        """The seed's ids by place (read it, do not change it)."""
+        return self._table
 
     def _step(self, token: int) -> None:
-        self._stream.feed(token)
+        self._stream.advance(token)
         self._since_time = 0 if self.scheme.n_time[token] > 0 else self._since_time + 1
 
     def restart(self, history: Sequence[int]) -> None:
@@ -69,7 +73,7 @@ class BarCopy:
     def mix(self, logits: np.ndarray, weight: float) -> np.ndarray:
         """The logits with ``weight`` (capped at ``MAX_SHARE``) of the probability moved onto the ids the seed
         played at this place in the bar; ``logits`` itself when there are none or at weight 0."""
-        ids = self._table.get(self._place())
+        ids = self._table.get(self.place)
         share = min(MAX_SHARE, weight)
         if ids is None or share <= 0:
             return logits

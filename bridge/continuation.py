@@ -124,7 +124,8 @@ class Continuation:
             sampling = dataclasses.replace(sampling, allow_end=False)  # a length was asked for: no early end
         self._sampling = sampling
         self._rng = rng
-        self._decoder = scheme.stream_decoder(self.seed_ids)
+        primed = getattr(self._sampler, "stream_after", None)  # a sampler that keeps its seeds' walk
+        self._decoder = primed(self.seed_ids) if primed is not None else scheme.stream_decoder(self.seed_ids)
         seed_start = encoding_origin(seed_notes, cfg.meter, cfg.bar_origin) if seed_notes else 0.0
         self._seed_origin = seed_start + float(getattr(self._decoder, "origin", 0.0))
         self._on_seed_time = on_seed_time

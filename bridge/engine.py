@@ -7,10 +7,9 @@ Continuation`) and hands every finished note to the scheduler at once, so the fi
 the rest is sampled. A new seed, stop, panic or model swap preempts the running generation at the next
 token and cancels the notes still pending (with their note-offs).
 
-Speculation: while the performer plays, each ``prefix`` (the phrase so far) is prefilled and the answer's
-first notes are sampled (its first onset, chord included); the paused continuation is kept. When the
-phrase ends with exactly those notes and settings, those notes go out at once and sampling resumes;
-anything else discards it. What the worker reports (generating, done, errors) goes to ``on_event``.
+Speculation (``bridge.speculation``): while the performer plays, each ``prefix`` (the phrase so far) is
+prefilled and the answer's first notes are sampled and paused; a phrase that ends with exactly those notes
+and settings takes them. What the worker reports (generating, done, errors) goes to ``on_event``.
 """
 
 from __future__ import annotations
@@ -52,15 +51,13 @@ from bridge.errors import EmptySeed, EngineError, ModelSwapError, NoSeed, SegueE
 from bridge.notes import Note
 from bridge.seed_cache import SeedEncoder
 from bridge.settings import Settings
+from bridge.speculation import Speculator
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Clear", "Continue", "Done", "Engine", "EngineError", "EngineEvent", "Generating", "Install",
            "Model", "PlayConfig", "Prefix", "Problem", "Seed", "Stop", "Swap", "continuation",
            "offline_continuation"]
-
-SPECULATION_TOKENS = 24  # tokens a speculation may sample at most (its first onset is usually 3-8)
-
 
 class SchedulerLike(Protocol):
     def schedule(self, note: Note, at_ns: int) -> None: ...
@@ -90,15 +87,6 @@ class EngineStats:
     cpu_s: float = 0.0  # CPU time of the worker thread
 
 
-@dataclass(slots=True)
-class _Speculation:
-    notes: tuple[Note, ...]
-    key: tuple[Any, ...]
-    model: Model
-    run: Continuation
-    ready: list[Note]  # its first notes, decoded
-
-
 class Engine:
     """The engine worker thread. Use as a context manager, or call ``start()`` and ``close()``.
 
@@ -125,7 +113,7 @@ class Engine:
         self._prefix_seq = 0  # the newest prefix offer
         self._seed: tuple[Note, ...] = ()
         self._encoder = SeedEncoder(splice=splice)
-        self._spec: _Speculation | None = None
+        self._speculation = Speculator()
         self._thread: threading.Thread | None = None
         self.stats = EngineStats()
 
@@ -226,7 +214,7 @@ class Engine:
             cpu = time.thread_time()
             try:
                 if isinstance(env.command, Shutdown):
-                    self._drop_speculation()
+                    self._speculation.drop()
                     self._release()
                     return
                 self._handle(env)
@@ -284,7 +272,7 @@ class Engine:
         set_tempo = getattr(self._scheduler, "set_tempo", None)
         if set_tempo is not None:
             set_tempo(cfg.tempo_bpm)  # note durations are beats at this tempo
-        spec = self._take_speculation(notes, settings)
+        spec = self._speculation.take(notes, settings, self._model)
         if spec is not None:
             run, ready = spec.run, spec.ready
             self.stats.speculated += 1
@@ -349,43 +337,20 @@ class Engine:
             return
         cfg = cmd.settings.play
         sampler = self._model.samplers.get(cfg.sampler)
-        if sampler is None:
-            return
-        spec = self._spec
-        if spec is not None and spec.notes == cmd.notes and spec.key == cmd.settings.generation_key():
+        if sampler is None or self._speculation.holds(cmd.notes, cmd.settings):
             return  # nothing changed since the last offer
-        self._drop_speculation()
-        ids = self._encoder.encode(self._model.scheme, cmd.notes, cfg.tempo_bpm, cfg.meter, cfg.bar_origin)
+        self._speculation.drop()
         if not self.speculate:
+            ids = self._encoder.encode(self._model.scheme, cmd.notes, cfg.tempo_bpm, cfg.meter,
+                                       cfg.bar_origin)
             prefill = getattr(sampler, "prefill", None)
             if prefill is not None:
                 prefill(ids)
             return
-        run = self._start(cmd.notes, cmd.settings)
         newer = self._prefix_seq
-        run.stop = lambda: self._prefix_seq != newer  # a newer offer makes this one stale
-        ready: list[Note] = []
         self.stats.speculations += 1
-        while not run.done and not run.onset_done and run.tokens < SPECULATION_TOKENS:
-            ready += run.step()
-        if run.stop() or not ready:
-            run.close()
-            return
-        self._spec = _Speculation(cmd.notes, cmd.settings.generation_key(), self._model, run, ready)
-
-    def _take_speculation(self, notes: tuple[Note, ...], settings: Settings) -> _Speculation | None:
-        spec, self._spec = self._spec, None
-        if spec is None:
-            return None
-        if spec.notes == notes and spec.key == settings.generation_key() and spec.model is self._model:
-            return spec
-        spec.run.close()
-        return None
-
-    def _drop_speculation(self) -> None:
-        spec, self._spec = self._spec, None
-        if spec is not None:
-            spec.run.close()
+        self._speculation.start(cmd.notes, cmd.settings, self._model, self._start(cmd.notes, cmd.settings),
+                                stale=lambda: self._prefix_seq != newer)  # a newer offer makes it stale
 
     # ------------------------------------------------------------ models, styles, release
 
@@ -394,7 +359,7 @@ class Engine:
         if cmd.decoder is not None and samplers.get("decoder") is not cmd.decoder:
             log.info("samplers built for another model dropped (%s)", ", ".join(cmd.samplers))
             return
-        self._drop_speculation()
+        self._speculation.drop()
         samplers.update(cmd.samplers)
 
     def _swap(self, name: str) -> None:
@@ -408,7 +373,7 @@ class Engine:
             self._report(ModelSwapError(
                 f"cannot load model {name!r} ({exc}); still playing {self._model.name!r}"))
             return
-        self._drop_speculation()
+        self._speculation.drop()
         self._model = model
         log.info("model swapped to %r", model.name)
 

@@ -12,10 +12,13 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from bridge.tokens import SCALES, TokenScheme, TokenType, parse_key
+from bridge.params import param_table
+from bridge.scales import SCALES, parse_key
+from bridge.tokens import TokenScheme, TokenType
 
 STRATEGIES = ("greedy", "sample", "beam")
 NEG_INF = -np.inf
+_DEFAULTS = {name: p.default for name, p in param_table().items()}
 
 
 class SamplingError(ValueError):
@@ -24,31 +27,29 @@ class SamplingError(ValueError):
 
 @dataclass(frozen=True)
 class SamplingParams:
-    """How the next token is chosen. Built from the parameter registry; validated on creation."""
+    """How the next token is chosen; the defaults are the parameter registry's. Validated on creation."""
 
-    strategy: str = "sample"
-    temperature: float = 1.0
-    top_k: int = 0  # 0 = off
-    top_p: float = 1.0  # 1 = off
-    top_k_offset: int = 0  # skip the k most likely tokens ("surprise")
-    rest_bias: float = (
-        0.0  # "creativity": subtracted from the logit per rest/time shift a token holds; > 0 = more notes
-    )
-    repetition_penalty: float = 1.0  # 1 = off; > 1 discourages recently played pitches
-    repetition_window: int = 16  # recent pitches the penalty looks at
-    beam_width: int = 4
-    beam_lookahead: int = 4  # tokens the best beam may run ahead before its first one is played
-    pitch_min: int = 0
-    pitch_max: int = 127
-    key: str | int = "C"  # C, F#, Bb, ... or a pitch class 0-11
-    scale: str = "chromatic"
-    memory_weight: float = 0.0  # share of the phrase memory, a multiple of the fitted shares (0 = off)
-    memory_phrases: int = 4  # earlier phrases the memory holds besides the seed
-    memory_order: int = 32  # longest match the memory looks for, in base tokens
+    strategy: str = str(_DEFAULTS["strategy"])
+    temperature: float = float(_DEFAULTS["temperature"])
+    top_k: int = int(_DEFAULTS["top_k"])  # 0 = off
+    top_p: float = float(_DEFAULTS["top_p"])  # 1 = off
+    top_k_offset: int = int(_DEFAULTS["top_k_offset"])  # skip the k most likely tokens ("surprise")
+    rest_bias: float = float(_DEFAULTS["rest_bias"])  # subtracted per rest/time shift a token holds
+    repetition_penalty: float = float(_DEFAULTS["repetition_penalty"])  # 1 = off
+    repetition_window: int = int(_DEFAULTS["repetition_window"])  # recent pitches the penalty looks at
+    beam_width: int = int(_DEFAULTS["beam_width"])
+    beam_lookahead: int = int(_DEFAULTS["beam_lookahead"])  # tokens the best beam may run ahead
+    pitch_min: int = int(_DEFAULTS["pitch_min"])
+    pitch_max: int = int(_DEFAULTS["pitch_max"])
+    key: str | int = str(_DEFAULTS["key"])  # C, F#, Bb, ... or a pitch class 0-11
+    scale: str = str(_DEFAULTS["scale"])
+    memory_weight: float = float(_DEFAULTS["memory_weight"])  # a multiple of the fitted shares (0 = off)
+    memory_phrases: int = int(_DEFAULTS["memory_phrases"])  # earlier phrases the memory holds
+    memory_order: int = int(_DEFAULTS["memory_order"])  # longest match looked for, in base tokens
     allow_end: bool = True  # False: the end-of-sequence token is masked (a length was requested)
     enter_after_seed: bool = True  # the answer's first token moves time past the seed's last onset
-    bar_weight: float = 0.0  # share from the seed's ids at the same place in the bar (0 = off)
-    heal: bool = True  # re-state the seed's last tokens the way music that goes on encodes them
+    bar_weight: float = float(_DEFAULTS["bar_weight"])  # share from the seed's bar (0 = off)
+    heal: bool = bool(_DEFAULTS["heal"])  # re-state the seed's last tokens as music that goes on does
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:

@@ -25,6 +25,9 @@ class StreamDecoder:
     first token, so ``origin + note.start`` places a continuation note on the seed's time line.
     """
 
+    __slots__ = ("_scheme", "_time", "_prev_end", "_quarters_per_beat", "_pitch", "_velocity", "_emit",
+                 "origin", "last_type", "tempo", "time_signature", "ended")
+
     def __init__(self, scheme: TokenScheme) -> None:
         self._scheme = scheme
         self._time = 0.0  # quarter beats since the first fed token
@@ -39,6 +42,18 @@ class StreamDecoder:
         self.time_signature: tuple[int, int] = (4, 4)
         self.ended = False
 
+    def copy(self) -> StreamDecoder:
+        """An independent decoder in the same state."""
+        twin = StreamDecoder.__new__(StreamDecoder)
+        for name in StreamDecoder.__slots__:
+            setattr(twin, name, getattr(self, name))
+        return twin
+
+    @property
+    def time(self) -> float:
+        """Beats from the first fed token to the current time cursor."""
+        return self._time
+
     @property
     def position(self) -> float:
         """Beats from the origin to the current time cursor."""
@@ -51,13 +66,17 @@ class StreamDecoder:
 
     def prime(self, ids: Iterable[int]) -> None:
         """Feed ``ids`` without emitting notes and move the time origin to the end of them."""
+        for token_id in ids:
+            self.advance(token_id)
+        self.origin = self._time
+
+    def advance(self, token_id: int) -> None:
+        """Feed one id without emitting its notes (a seed's)."""
         self._emit = False
         try:
-            for token_id in ids:
-                self.feed(token_id)
+            self.feed(token_id)
         finally:
             self._emit = True
-        self.origin = self._time
 
     def feed(self, token_id: int) -> list[Note]:
         """Notes completed by this token (a TSD note completes at its Duration token)."""

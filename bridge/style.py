@@ -6,23 +6,25 @@ counts), ``embeddings.npz`` (one vector per token id, from the graph network), o
 ``style.json`` (the card: sources, settings, link-prediction AUC). Every file is listed with its sha256
 in the ``styles`` section of ``models/manifest.json`` and checked before it is read; npz files are read
 without unpickling. The numeric core (counting transitions, the normalised adjacency and the graph
-network's forward pass) lives here because the runtime builds graphs live; ``export/`` trains on it.
+network's forward pass, in ``bridge.gcn_maths``) lives in the runtime because it builds graphs live;
+``export/`` trains on it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from bridge.gcn_maths import gcn_forward, normalized_adjacency, scale_features, unit_rows
 from bridge.model import MANIFEST, ModelError, check_name, load_npz, read_json, sha256_file
 
 log = logging.getLogger(__name__)
+
 
 STYLE_FORMAT = "segue-style"
 STYLE_VERSION = 1
@@ -186,42 +188,6 @@ def count_transitions(
     )
 
 
-def normalized_adjacency(weights: np.ndarray) -> np.ndarray:
-    """GCN propagation matrix ``D^-1/2 (S + I) D^-1/2`` of a weighted directed graph (float32 ``[V, V]``).
-
-    ``S`` is the symmetrised weight matrix scaled so its largest entry is 1, so a node's own features
-    keep a say against heavily counted neighbours.
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    sym = w + w.T
-    top = sym.max() if sym.size else 0.0
-    if top > 0:
-        sym = sym / top
-    sym = np.log1p(sym * 1e3) / np.log1p(1e3)  # compress the heavy-tailed counts
-    sym[np.diag_indices_from(sym)] += 1.0
-    degree = sym.sum(axis=1)
-    inv = 1.0 / np.sqrt(degree)
-    return (sym * inv[:, None] * inv[None, :]).astype(np.float32)
-
-
-def scale_features(features: np.ndarray) -> np.ndarray:
-    """Node features divided by their overall standard deviation (the decoder's embeddings may be tiny)."""
-    x = np.asarray(features, dtype=np.float32)
-    return (x / (float(x.std()) + 1e-8)).astype(np.float32)
-
-
-def gcn_forward(adjacency: np.ndarray, features: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
-    """Two-layer GCN in numpy: ``A relu(A X W1 + b1) W2 + b2`` (the same maths as the torch model)."""
-    hidden = np.maximum(adjacency @ (features @ weights["w1"]) + weights["b1"], 0.0)
-    return (adjacency @ (hidden @ weights["w2"]) + weights["b2"]).astype(np.float32)
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    norm = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norm, out=np.zeros_like(x, dtype=np.float32), where=norm > 0).astype(np.float32)
-
-
 # ---------------------------------------------------------------- a loaded style
 
 
@@ -374,29 +340,6 @@ def token_embeddings(models_root: Path | str, model: str) -> np.ndarray | None:
     except (ModelError, KeyError, OSError, ValueError) as exc:
         log.warning("no token embeddings for model %s: %s", model, exc)
     return None
-
-
-def tokenize_midi_files(
-    files: Sequence[Path], tokenizer: Any, progress: Callable[[Iterable], Iterable] = lambda x: x
-) -> tuple[list[list[int]], list[Path]]:
-    """Token ids of each readable file with notes (tracks merged, BPE), and the files that failed.
-
-    ``tokenizer`` is the model's miditok tokenizer; an unreadable file is logged and listed, not fatal.
-    """
-    from bridge.tokens import encode_ids, load_merged
-
-    sequences: list[list[int]] = []
-    failed: list[Path] = []
-    for path in progress(files):
-        try:
-            ids = encode_ids(tokenizer, load_merged(path))
-        except Exception as exc:  # noqa: BLE001 - one unreadable file is reported, not fatal
-            log.warning("skipped %s: %s", path, exc)
-            failed.append(Path(path))
-            continue
-        if len(ids) >= 2:
-            sequences.append(ids)
-    return sequences, failed
 
 
 def midi_files(folder: Path | str) -> list[Path]:

@@ -4,7 +4,7 @@
 (``model.samplers``), and swaps them when the performer picks another style or learns one. Loading and
 learning run off the daemon's threads: a worker thread loads styles and learns from the phrases of
 this session (numpy only); a folder of MIDI files is tokenized and learned in a child process
-(``python -m bridge.style_service learn ...``), so a long job never holds the interpreter the
+(``python -m bridge.style_learner learn ...``), so a long job never holds the interpreter the
 scheduler needs. A job that fails reports a typed error (``StyleSelectError``, ``StyleLearnError``) and
 the old style keeps playing. The engine owns the model's samplers: a style loaded or learned here is
 sent to it (``deliver(samplers, decoder)``, the engine's ``install``), never written from this thread.
@@ -12,7 +12,6 @@ sent to it (``deliver(samplers, decoder)``, the engine's ``install``), never wri
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import queue
@@ -37,10 +36,8 @@ from bridge.style import (
     Style,
     StyleError,
     available_styles,
-    midi_files,
     style_from_sequences,
     token_embeddings,
-    tokenize_midi_files,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +80,7 @@ class StyleService:
         self._on_error = on_error
         self._on_change = on_change
         self._weight = float(weight)  # the blend's first weight; the engine sets it per continuation
-        self._sampling = sampling if sampling is not None else _registry_sampling
+        self._sampling = sampling if sampling is not None else SamplingParams
         self._deliver: Callable[[dict[str, Any], Any], None] | None = None
         self._model: Any = None
         self._style: Style | None = None
@@ -295,7 +292,7 @@ class StyleService:
         name = folder.name if check_name_ok(folder.name) else "learned"
         with tempfile.TemporaryDirectory(prefix="segue-style-") as tmp:
             tmp_path = Path(tmp)
-            command = [sys.executable, "-m", "bridge.style_service", "learn", str(folder), "--name", name,
+            command = [sys.executable, "-m", "bridge.style_learner", "learn", str(folder), "--name", name,
                        "--tokenizer", str(tokenizer), "--out", str(tmp_path / "style")]
             if base is not None:
                 np.save(tmp_path / "base.npy", base)
@@ -341,13 +338,6 @@ def attach_style(model: Any, folders: Sequence[Path], name: str, sampling: Sampl
     return style
 
 
-def _registry_sampling() -> SamplingParams:
-    """Sampling parameters at the registry's defaults."""
-    from bridge.params import ParamStore
-
-    return SamplingParams.from_mapping(ParamStore().snapshot())
-
-
 def _child_env() -> dict[str, str]:
     """This environment, with the folder holding the ``bridge`` package first on the import path."""
     root = str(Path(__file__).resolve().parent.parent)
@@ -369,53 +359,3 @@ def _tokenizer_path(model: Any) -> Path | None:
     if bundle is None:
         return None
     return Path(bundle.path) / str(bundle.config.get("tokenizer", "tokenizer.json"))
-
-
-# ---------------------------------------------------------------- the child process
-
-
-def learn_folder(folder: Path, tokenizer: Path, name: str, base: np.ndarray | None,
-                 gcn: dict[str, np.ndarray] | None) -> Style:
-    """A style from a folder of MIDI files, without torch (the runtime's learning)."""
-    from bridge.tokens import TokenScheme
-
-    scheme = TokenScheme.from_file(tokenizer)
-    files = midi_files(folder)
-    sequences, failed_files = tokenize_midi_files(files, scheme.tokenizer)
-    failed = [path.name for path in failed_files]
-    if not sequences:
-        raise StyleError(f"no readable MIDI file with notes in {folder}")
-    skip = [scheme.pad_id, scheme.bos_id, scheme.eos_id]
-    card = {"sources": {"folder": str(folder), "files": len(files), "pieces": len(sequences),
-                        "failed": failed}}
-    return style_from_sequences(name, sequences, scheme.vocab_size, skip, base, gcn, card)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bridge.style_service")
-    sub = parser.add_subparsers(dest="command", required=True)
-    learn = sub.add_parser("learn", help="learn a style from a MIDI folder into --out (no torch)")
-    learn.add_argument("folder", type=Path)
-    learn.add_argument("--name", required=True)
-    learn.add_argument("--tokenizer", type=Path, required=True)
-    learn.add_argument("--out", type=Path, required=True)
-    learn.add_argument("--base", type=Path, help="token embeddings (.npy)")
-    learn.add_argument("--gcn", type=Path, help="graph-network weights (.npz)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    try:
-        base = np.load(args.base, allow_pickle=False) if args.base else None
-        gcn = None
-        if args.gcn:
-            with np.load(args.gcn, allow_pickle=False) as data:
-                gcn = {k: data[k] for k in data.files}
-        style = learn_folder(args.folder, args.tokenizer, args.name, base, gcn)
-        style.save(args.out)
-    except (StyleError, ModelError, OSError, ValueError) as exc:
-        print(f"cannot learn a style from {args.folder}: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

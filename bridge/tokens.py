@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bridge.notes import Note
+from bridge.scales import TokenError, scale_bits
 
 if TYPE_CHECKING:
     from bridge.stream_decoder import StreamDecoder
 
 log = logging.getLogger(__name__)
+
 
 _TICKS_PER_QUARTER = 480
 
@@ -69,10 +71,6 @@ def encode_ids(tokenizer: Any, score: Any) -> list[int]:
     if isinstance(seq, list):
         seq = seq[0] if seq else None
     return [] if seq is None else [int(i) for i in seq.ids]
-
-
-class TokenError(ValueError):
-    """A tokenizer file or a token value the runtime cannot use."""
 
 
 class TokenType(IntEnum):
@@ -130,50 +128,6 @@ FOLLOWS: dict[TokenType, frozenset[TokenType]] = {
     T.OTHER: frozenset(),
 }
 del T
-
-SCALES: dict[str, tuple[int, ...]] = {
-    "chromatic": tuple(range(12)),
-    "major": (0, 2, 4, 5, 7, 9, 11),
-    "minor": (0, 2, 3, 5, 7, 8, 10),
-    "dorian": (0, 2, 3, 5, 7, 9, 10),
-    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
-    "pentatonic": (0, 2, 4, 7, 9),
-    "blues": (0, 3, 5, 6, 7, 10),
-}
-
-_NOTE_NAMES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-
-
-def parse_key(key: int | str) -> int:
-    """A key root as a pitch class 0-11, from an int or a name like ``C``, ``F#``, ``Bb``."""
-    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-        return int(key) % 12
-    text = str(key).strip()
-    if text.lstrip("-").isdigit():
-        return int(text) % 12
-    if not text or text[0].upper() not in _NOTE_NAMES:
-        raise TokenError(f"unknown key {key!r}: use C, C#, Db, ... B or a pitch class 0-11")
-    pc = _NOTE_NAMES[text[0].upper()]
-    for accidental in text[1:]:
-        if accidental in "#s":
-            pc += 1
-        elif accidental in "bB":
-            pc -= 1
-        else:
-            raise TokenError(f"unknown key {key!r}: use C, C#, Db, ... B or a pitch class 0-11")
-    return pc % 12
-
-
-def scale_bits(key: int | str, scale: str) -> int:
-    """12-bit mask of the pitch classes of ``scale`` on ``key`` (bit i set = pitch class i in)."""
-    if scale not in SCALES:
-        raise TokenError(f"unknown scale {scale!r}: one of {', '.join(SCALES)}")
-    root = parse_key(key)
-    bits = 0
-    for step in SCALES[scale]:
-        bits |= 1 << ((root + step) % 12)
-    return bits
-
 
 def _time_value(text: str) -> float:
     """A TSD time value ``beat.pos.res`` in beats of the current time signature's denominator."""

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bridge.style import DEFAULT_DECAY, DEFAULT_WINDOW, StyleGraph, count_transitions, tokenize_midi_files
+from bridge.style import DEFAULT_DECAY, DEFAULT_WINDOW, StyleGraph, count_transitions
+from bridge.style_learner import tokenize_midi_files
 
 log = logging.getLogger(__name__)
 

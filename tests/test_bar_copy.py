@@ -28,15 +28,15 @@ def dotted(bars: int = 4) -> list[Note]:
 def test_places_in_the_bar_hold_the_ids_the_seed_played_there(model) -> None:
     seed = model.scheme.encode(dotted(), 120.0)
     bar = BarCopy(model.scheme, seed)
-    places = bar._table
+    places = bar.table
     assert places and all(len(ids) for ids in places.values())
     assert sum(len(ids) for ids in places.values()) <= len(seed)
     bar.restart(seed[:1])  # at the first bar line again
-    assert bar._place() == (0, 1)
+    assert bar.place == (0, 1)
     for at in (1, 7, len(seed) - 2, len(seed)):  # one pass leaves the place a restart would
         followed = BarCopy(model.scheme, seed)
         followed.restart(seed[:at])
-        assert BarCopy(model.scheme, seed, at=at)._place() == followed._place()
+        assert BarCopy(model.scheme, seed, at=at).place == followed.place
 
 
 def test_mix_weight_zero_is_the_decoder_and_the_share_goes_to_the_bar(model) -> None:
@@ -45,7 +45,7 @@ def test_mix_weight_zero_is_the_decoder_and_the_share_goes_to_the_bar(model) -> 
     bar.restart(seed[:5])
     logits = np.random.default_rng(0).normal(size=model.scheme.vocab_size).astype(np.float32)
     assert bar.mix(logits, 0.0) is logits
-    ids = bar._table[bar._place()]
+    ids = bar.table[bar.place]
     before = np.exp(log_softmax(logits))[ids].sum()
     after = np.exp(log_softmax(bar.mix(logits, 0.6)))
     assert after.sum() == pytest.approx(1.0)

@@ -47,7 +47,7 @@ def test_a_weight_pulls_towards_the_style(bundle, style, seed):  # noqa: F811
                 hits.append(p[prev, token] > 0)
             prev = token
         return float(np.mean(hits))
-    params = SamplingParams()
+    params = SamplingParams(memory_weight=0.0, bar_weight=0.0)  # the decoder and the style only
     decoder_alone = take(DecoderSampler(bundle).generate(seed, params, np.random.default_rng(1), never), 150)
     strong = BlendSampler(DecoderSampler(bundle), style, weight=4.0)
     blended = take(strong.generate(seed, params, np.random.default_rng(1), never), 150)

@@ -31,7 +31,7 @@ from test_daemon_osc import TEST_PARAMS, TINY, models_dir
 
 from bridge.config import ServeConfig
 from bridge.daemon import ROUTES, Daemon, ErrorLimiter
-from bridge.osc_io import MAX_PACKET_BYTES, split_packet
+from bridge.osc_packets import MAX_PACKET_BYTES, split_packet
 from bridge.osc_wire import osc_bundle, osc_message, osc_string
 from bridge.params import PARAMS, ParamStore
 

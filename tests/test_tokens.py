@@ -12,7 +12,8 @@ from symusic import Note as SNote
 from symusic import Score, Tempo, TimeSignature, Track
 
 from bridge.notes import Note
-from bridge.tokens import FOLLOWS, SCALES, TokenError, TokenScheme, TokenType, parse_key, scale_bits
+from bridge.scales import SCALES, parse_key, scale_bits
+from bridge.tokens import FOLLOWS, TokenError, TokenScheme, TokenType
 from export.tokenizer import base_config
 
 TPQ = 480

@@ -32,8 +32,8 @@ from bench.quality.windows import DEFAULT_METER, Window, load_set
 from bridge.bar_copy import BAR_BELOW_MATCH, BarCopy
 from bridge.copying import MATCH_EDGES, SHARES, BaseCodes, SeedCopy, share_for
 from bridge.params import ParamStore
-from bridge.samplers.decoder import common_prefix
 from bridge.sampling import log_softmax
+from bridge.seed_walk import common_prefix
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ def beam_search(
     should_stop: Callable[[], bool],
 ) -> Iterator[int]:
     """Token ids of the best beam, streamed as they settle (see the module's docstring)."""
-    from bridge.samplers.decoder import common_prefix
+    from bridge.seed_walk import common_prefix
 
     params = processor.params
     width, lookahead, window = params.beam_width, params.beam_lookahead, params.repetition_window

@@ -17,6 +17,7 @@ import numpy as np
 from bridge.samplers.base import SamplerError
 from bridge.samplers.decoder import DecoderSampler
 from bridge.sampling import SamplingParams
+from bridge.stream_decoder import StreamDecoder
 from bridge.style import Style
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,10 @@ class BlendSampler:
     def prefill(self, seed_ids: Sequence[int]) -> None:
         """Run the seed through the decoder now (the cache is the decoder's)."""
         self.decoder.prefill(seed_ids)
+
+    def stream_after(self, ids: Sequence[int]) -> StreamDecoder:
+        """The decoder's primed stream decoder (see ``DecoderSampler.stream_after``)."""
+        return self.decoder.stream_after(ids)
 
     def bias(self, token: int, weight: float) -> np.ndarray:
         """What the graph adds to the decoder's logits after ``token``."""

@@ -24,6 +24,8 @@ from bridge.model import ModelBundle
 from bridge.samplers.base import SamplerError
 from bridge.samplers.beam import beam_search
 from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
+from bridge.seed_walk import SeedWalk, common_prefix
+from bridge.stream_decoder import StreamDecoder
 from bridge.tokens import TokenType
 
 log = logging.getLogger(__name__)
@@ -52,15 +54,6 @@ SLIDE_CHUNK = 16  # tokens of the next window prefilled per step while the conte
 MAX_PHRASES = 64  # phrases the memory can hold (the memory_phrases parameter's maximum)
 
 
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    """Length of the longest common prefix."""
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
 class DecoderSampler:
     """Implements the ``Sampler`` protocol on a :class:`ModelBundle`.
 
@@ -83,6 +76,7 @@ class DecoderSampler:
         self._phrases: deque[tuple[int, ...]] = deque(maxlen=MAX_PHRASES)
         self.healer = Healer(bundle.scheme)
         self.codes = BaseCodes(bundle.scheme)
+        self._walk = SeedWalk(bundle.scheme)
 
     # ---- model calls ---------------------------------------------------------------------------
 
@@ -215,6 +209,11 @@ class DecoderSampler:
         _, present = self._run(np.array([ids[start + have:start + have + n]], dtype=np.int64), past)
         return _Shadow(start, have + n, present)
 
+    def stream_after(self, ids: Sequence[int]) -> StreamDecoder:
+        """``scheme.stream_decoder(ids)``, from the walk of the last seed (only what follows their common
+        prefix is decoded again)."""
+        return self._walk.walk(ids).primed(len(ids))
+
     # ---- the phrase memory (written by the engine's thread, like everything here) ---------------
 
     def reset(self) -> None:
@@ -288,7 +287,7 @@ class DecoderSampler:
         memory, weight = self.memory_for(seed, params), params.memory_weight
         if memory is not None:
             memory.feed(self.codes.of(history[-params.memory_order:]))
-        bar = BarCopy(self.scheme, seed, at=keep) if params.bar_weight > 0 else None
+        bar = BarCopy(self.scheme, seed, at=keep, walk=self._walk) if params.bar_weight > 0 else None
         while True:
             if should_stop():
                 return
