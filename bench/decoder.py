@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from bench.common import REPO, median, model_folder, ms, pct, seed_phrase, table
+from bridge.continuation import Model, PlayConfig, continuation
 from bridge.daemon import load_model, sampling_params
-from bridge.engine import Model, PlayConfig, continuation
 from bridge.params import ParamStore
 from bridge.sampling import LogitsProcessor, SamplingParams
 from bridge.tokens import TokenType

@@ -185,7 +185,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_continue(args: argparse.Namespace) -> int:
     from bridge.daemon import DaemonError, load_model, models_folders, play_config
-    from bridge.engine import EngineError
+    from bridge.errors import EngineError
     from bridge.offline import EmptyContinuation, continue_seed, parse_meter, prepare_model, settings_for
 
     serve, store = _settings(args)

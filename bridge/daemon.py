@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.capture import FeedbackFilter, PhraseCapture
+from bridge.commands import Done, Generating, Problem
 from bridge.config import ServeConfig
+from bridge.continuation import Model
 from bridge.control import ROUTES, Control, find_route
-from bridge.engine import Done, Engine, Generating, Model, Problem
+from bridge.engine import Engine
 from bridge.errors import PREFIX, MidiLost, RequestError, SegueError
 from bridge.loading import DaemonError, load_model, models_folders, shipped_models
 from bridge.midi_clock import MidiClock

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -39,32 +39,17 @@ from bridge.commands import (
     Stop,
     Swap,
 )
-from bridge.continuation import (
-    Continuation,
-    Model,
-    PlayConfig,
-    beats_to_ns,
-    continuation,
-    offline_continuation,
-)
+from bridge.continuation import Continuation, Model, beats_to_ns
 from bridge.errors import EmptySeed, EngineError, ModelSwapError, NoSeed, SegueError
 from bridge.notes import Note
+from bridge.scheduler import SchedulerLike
 from bridge.seed_cache import SeedEncoder
 from bridge.settings import Settings
 from bridge.speculation import Speculator
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Clear", "Continue", "Done", "Engine", "EngineError", "EngineEvent", "Generating", "Install",
-           "Model", "PlayConfig", "Prefix", "Problem", "Seed", "Stop", "Swap", "continuation",
-           "offline_continuation"]
-
-class SchedulerLike(Protocol):
-    def schedule(self, note: Note, at_ns: int) -> None: ...
-
-    def all_notes_off(self, wait: bool = True) -> object: ...
-
-    def panic(self) -> object: ...
+FLUSH_TIMEOUT_S = 0.002  # the longest the engine waits for the scheduler to take an answer's first notes
 
 
 @dataclass(slots=True)
@@ -288,6 +273,7 @@ class Engine:
         base_ns = anchor_ns + round((cfg.lookahead_ms + cfg.latency_ms) * 1e6)
         first = True
         end_ns: int | None = None
+        handed = False  # the answer's first notes were handed to the scheduler
         try:
             while True:
                 for note in ready:
@@ -303,6 +289,9 @@ class Engine:
                     self.stats.notes += 1
                     off = at + beats_to_ns(note.duration, cfg.tempo_bpm)
                     end_ns = off if end_ns is None else max(end_ns, off)
+                if ready and not handed:
+                    handed = True
+                    self._let_scheduler_send()
                 if run.done or preempted():
                     break
                 ready = run.step()
@@ -312,6 +301,14 @@ class Engine:
             self.stats.preempted += 1
             end_ns = None
         self._emit(Done(seq, end_ns))
+
+    def _let_scheduler_send(self) -> None:
+        """Wait (briefly) until the scheduler took the notes handed to it: the interpreter is then its to
+        send the first note, instead of this thread's next token (a scheduler without ``flush`` does not
+        wait)."""
+        flush = getattr(self._scheduler, "flush", None)
+        if flush is not None:
+            flush(FLUSH_TIMEOUT_S)
 
     def _remember(self, notes: tuple[Note, ...], settings: Settings) -> None:
         """A finished phrase joins the decoder's phrase memory (for the answers to later phrases)."""

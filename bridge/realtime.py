@@ -108,6 +108,11 @@ class RealtimeScheduler:
         queued = self.clock()
         self._call(lambda: self.core.schedule(note, at_ns, queued))
 
+    def flush(self, timeout: float = 0.002) -> bool:
+        """Return once the scheduler thread ran every command queued so far (True) or after ``timeout``;
+        a note due now is then sent before that thread waits again."""
+        return self._call(lambda: None, True, timeout)
+
     def set_tempo(self, tempo_bpm: float) -> None:
         """Tempo for durations of notes scheduled from now on."""
         _check_tempo(tempo_bpm)

@@ -39,6 +39,16 @@ def beats_to_ns(beats: float, tempo_bpm: float) -> int:
     return round(beats * 60.0 * NS_PER_S / tempo_bpm)
 
 
+class SchedulerLike(Protocol):
+    """What the engine needs of a scheduler (the real-time one, or a test's); ``flush`` is optional."""
+
+    def schedule(self, note: Note, at_ns: int) -> None: ...
+
+    def all_notes_off(self, wait: bool = True) -> object: ...
+
+    def panic(self) -> object: ...
+
+
 class EventSink(Protocol):
     """Receives note events when they are due. Channels are 0-15."""
 

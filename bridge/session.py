@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bridge.capture import FeedbackFilter, Phrase, PhraseCapture
-from bridge.engine import Done, EngineEvent, Generating
+from bridge.commands import Done, EngineEvent, Generating
 from bridge.errors import NoSeed
 from bridge.notes import Note
 from bridge.params import param_table

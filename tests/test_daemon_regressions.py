@@ -25,8 +25,8 @@ from test_daemon_midi import MidiProbe, jack_daemon, segue_ports
 from test_daemon_osc import PHRASE, TEST_PARAMS, TINY, models_dir, play_long
 
 from bridge.config import ServeConfig
+from bridge.continuation import Model
 from bridge.daemon import Daemon, load_model
-from bridge.engine import Model
 from bridge.params import ParamStore
 
 __all__ = ["models_dir"]

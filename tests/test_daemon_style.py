@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from test_style_graph import build_style_models, write_midi_folder
 
-from bridge.engine import Model
+from bridge.continuation import Model
 from bridge.errors import error_address
 from bridge.model import ModelBundle
 from bridge.notes import Note

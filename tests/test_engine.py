@@ -16,18 +16,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bridge.engine import (
-    Done,
-    Engine,
-    EngineError,
-    Generating,
-    Model,
-    PlayConfig,
-    Problem,
-    continuation,
-    offline_continuation,
-)
-from bridge.errors import error_address
+from bridge.commands import Done, Generating, Problem
+from bridge.continuation import Model, PlayConfig, continuation, offline_continuation
+from bridge.engine import Engine
+from bridge.errors import EngineError, error_address
 from bridge.notes import Note
 from bridge.scheduler import Scheduler
 from bridge.settings import Settings

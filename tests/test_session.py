@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bridge.engine import Done, Generating
+from bridge.commands import Done, Generating
 from bridge.errors import NoSeed
 from bridge.notes import Note
 from bridge.params import ParamStore
