@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,21 @@ UNSTICK_PORT = "sysex unstick"  # the JACK port that sends it (hidden from `segu
 
 FIX_HINT = ("start a JACK server (`jackd -d dummy -r 48000 -p 64`, then --midi-api jack) or load the ALSA "
             "sequencer (`sudo modprobe snd-seq`)")
+
+
+OUTPUT_SETTLE_S = 0.02  # after closing an output port, before freeing it: longer than any process cycle
+
+
+def close_output(port: Any) -> None:
+    """Close an rtmidi output and free it, without racing its JACK process callback.
+
+    RtMidi 5's JACK output frees its ring buffer before it closes its JACK client, so a process cycle
+    still running at that moment reads freed memory (a rare crash at close). Once the port is closed
+    every new cycle returns at once; waiting ``OUTPUT_SETTLE_S`` lets a cycle in flight finish first.
+    """
+    port.close_port()
+    time.sleep(OUTPUT_SETTLE_S)
+    port.delete()
 
 
 class MidiUnavailable(RuntimeError):

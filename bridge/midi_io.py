@@ -46,6 +46,7 @@ from bridge.midi_apis import (  # noqa: E402  (re-exported: the MIDI layer's pub
     _resolve_api,
     _why,
     auto_order,
+    close_output,
     compiled_apis,
     find_port,
     format_ports,
@@ -257,15 +258,13 @@ class MidiPorts:
             self._in = None
         if unstick is not None:
             try:
-                unstick.close_port()
-                unstick.delete()
+                close_output(unstick)
             except Exception:
                 log.exception("closing the sysex unstick port failed")
         with self._out_lock:
             if self._out is not None:
                 try:
-                    self._out.close_port()
-                    self._out.delete()
+                    close_output(self._out)
                 except Exception:
                     log.exception("closing the MIDI output failed")
                 self._out = None

@@ -25,6 +25,7 @@ from test_daemon_osc import TEST_PARAMS, TINY, models_dir
 
 from bridge.config import ServeConfig
 from bridge.daemon import Daemon
+from bridge.midi_apis import close_output
 from bridge.midi_io import UNSTICK_INTERVAL_S, MidiDecoder
 from bridge.params import ParamStore
 
@@ -69,8 +70,7 @@ class RawMidiOut:
 
     def close(self) -> None:
         time.sleep(0.05)  # let JACK take what is queued
-        self.port.close_port()
-        self.port.delete()
+        close_output(self.port)
 
 
 @pytest.fixture

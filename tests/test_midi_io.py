@@ -9,6 +9,7 @@ import pytest
 import rtmidi
 from conftest import JackMidiListener, JackServer, StuckNoteAudit, wait_for
 
+from bridge.midi_apis import close_output
 from bridge.midi_io import (
     MidiDecoder,
     MidiEvent,
@@ -144,8 +145,7 @@ def test_jack_input_receives_notes_clock_and_ignores_garbage(jack_server: JackSe
             assert [t for t, _ in got] == sorted(t for t, _ in got)
         finally:
             peer.close()
-            raw.close_port()
-            raw.delete()
+            close_output(raw)
 
 
 def test_jack_output_notes_panic_and_close_release(jack_server: JackServer,
