@@ -22,6 +22,19 @@ def test_every_route_and_parameter_is_in_the_osc_reference() -> None:
         assert f"/segue/param/{param.name} " in reference, param.name
 
 
+def test_the_osc_reference_is_exactly_what_segue_params_prints(capsys) -> None:
+    """The generated block is the command's output, whole (regenerate it: ``python -m bridge params``)."""
+    from bridge.cli import main
+
+    block = README.split("<!-- segue params: start -->", 1)[1].split("<!-- segue params: end -->", 1)[0]
+    text = block.strip().removeprefix("```text").removesuffix("```").strip("\n")
+    assert main(["params"]) == 0
+    printed = capsys.readouterr().out.strip("\n")
+    assert text.splitlines() == printed.splitlines()
+    addresses = {line.split()[0] for line in printed.splitlines() if line.strip().startswith("/segue/")}
+    assert addresses >= {route.address for route in ROUTES}  # every route, by its whole address
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     commands = re.findall(r"```sh\n(.*?)```", README, re.S)
     setup = [line for block in commands for line in block.splitlines() if "pytest" in line]
