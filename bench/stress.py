@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -562,6 +562,25 @@ def load_test(name: str, models: Path | None, seconds: float, rate: int,
         inbox.close()
 
 
+def _extra_parts() -> dict[str, tuple[str, Callable[[argparse.Namespace], list[tuple[str, str, str]]]]]:
+    """The on-stage parts measured by their own modules: note storms, stalls, floods, learning."""
+    from bench.stress_flood import flood_rows
+    from bench.stress_learning import learning_rows
+    from bench.stress_output import stall_rows, storm_rows
+
+    return {
+        "storm": ("note storms: temperature 0.05, greedy, beam", lambda a: storm_rows()),
+        "stall": ("a 2 s SIGSTOP while an answer plays", lambda a: stall_rows()),
+        "flood": ("a flood of /segue/params bundles while an answer plays",
+                  lambda a: flood_rows(seconds=min(a.seconds, 5.0))),
+        "learning": ("live learning and a folder learned while playing",
+                     lambda a: learning_rows(phrases=a.phrases)),
+    }
+
+
+EXTRA_PARTS = _extra_parts()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.stress", description=__doc__.split("\n\n")[0])
     parser.add_argument("--datagrams", type=int, default=100_000)
@@ -573,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=Path, help="a models folder instead of the shipped one")
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--no-jack", action="store_true", help="skip the bad MIDI part")
-    parser.add_argument("--only", choices=["osc", "midi", "load"], help="run one part")
+    parser.add_argument("--only", choices=["osc", "midi", "load", *EXTRA_PARTS], help="run one part")
+    parser.add_argument("--phrases", type=int, default=150, help="phrases of the learning part")
     parser.add_argument("--quick", action="store_true", help="5k datagrams, 5k MIDI events, 5 s of load")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
@@ -597,6 +617,10 @@ def main(argv: list[str] | None = None) -> int:
         results["load"] = load_test(name, args.models, args.seconds, args.rate, args.idle_rounds)
         print(table(results["load"], f"load: {args.rate:,} OSC messages/s for {args.seconds:.0f} s while "
                                      f"generating"), flush=True)
+    for part, (title, rows_of) in EXTRA_PARTS.items():
+        if args.only in (None, part):
+            results[part] = rows_of(args)
+            print("\n" + table(results[part], title), flush=True)
     print(f"\ncommand: python -m bench.stress {' '.join(argv if argv is not None else sys.argv[1:])}")
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=1))

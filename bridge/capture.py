@@ -11,6 +11,12 @@ is ignored, a velocity-0 note-on is a note-off, and a phrase keeps at most its l
 past that, the oldest leave ``window_chunk`` at a time, so a long phrase's encoding keeps its start (and
 the engine its cached prefix) for that many notes.
 
+Nothing can hold a phrase open for good: a note sounding for ``max_hold_s`` is released there (a lost
+note-off), and ``control_change`` takes CC 120 (all sound off) and CC 123 (all notes off), which release
+every note of their channel, and the sustain pedal (CC 64, down at 64 and up): while it is down a
+note-off only marks the key up, the note sounds on in the phrase until the pedal comes up, and pressing
+the key again ends it. ``next_release()`` says when the next note reaches the bound.
+
 Continuous mode uses ``recent(now_ns)``: the last ``max_notes`` notes played, whatever the phrases.
 ``FeedbackFilter`` (an ``EventSink``) remembers what segue sent; with ``feedback_suppress`` on, incoming
 note-ons that echo it (same pitch and channel within ``window_ns``) are dropped.
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 
 NS_PER_S = 1_000_000_000
 PHRASE_ENDS = ("trigger", "gap", "bar")
+SUSTAIN, ALL_SOUND_OFF, ALL_NOTES_OFF = 64, 120, 123
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,7 @@ class _Played:
     on_ns: int
     off_ns: int | None = None  # None while held
     in_phrase: bool = True  # False once the phrase it started in has ended (held across the end)
+    key_up: bool = False  # its key was released while the sustain pedal was down: it sounds on
 
 
 class FeedbackFilter:
@@ -105,14 +113,15 @@ class PhraseCapture:
     def __init__(self, *, tempo_bpm: float = 120.0, phrase_end: str = "gap", gap_seconds: float = 0.5,
                  bar_beats: int = 4, max_notes: int = 64, window_chunk: int = 16,
                  min_duration_beats: float = 1 / 64, feedback: FeedbackFilter | None = None,
-                 feedback_suppress: bool = True) -> None:
+                 feedback_suppress: bool = True, max_hold_s: float = 8.0) -> None:
         self.tempo_bpm = 120.0
         self.phrase_end = "gap"
         self.gap_seconds = 0.5
         self.bar_beats = 4
         self.max_notes = 64
+        self.max_hold_s = 8.0
         self.configure(tempo_bpm=tempo_bpm, phrase_end=phrase_end, gap_seconds=gap_seconds,
-                       bar_beats=bar_beats, max_notes=max_notes)
+                       bar_beats=bar_beats, max_notes=max_notes, max_hold_s=max_hold_s)
         if window_chunk < 1:
             raise ValueError(f"window_chunk must be >= 1, got {window_chunk!r}")
         self.window_chunk = window_chunk
@@ -121,9 +130,11 @@ class PhraseCapture:
         self.feedback_suppress = feedback_suppress
         self.suppressed = 0  # echoes dropped
         self.ignored_offs = 0  # note-offs without a note-on
+        self.forced_offs = 0  # notes released by the hold bound or by CC 120/123
         self.last_phrase: Phrase | None = None
         self._bar_origin_ns: int | None = None
-        self._held: dict[tuple[int, int], _Played] = {}  # (channel, pitch)
+        self._held: dict[tuple[int, int], _Played] = {}  # (channel, pitch): sounding, by key or pedal
+        self._pedal: set[int] = set()  # channels whose sustain pedal is down
         self._phrase: list[_Played] = []  # notes of the phrase being played (held ones included)
         self._history: deque[_Played] = deque(maxlen=max_notes)
         self._last_on_ns: int | None = None
@@ -132,8 +143,12 @@ class PhraseCapture:
     # -- settings
     def configure(self, *, tempo_bpm: float | None = None, phrase_end: str | None = None,
                   gap_seconds: float | None = None, bar_beats: int | None = None,
-                  max_notes: int | None = None) -> None:
+                  max_notes: int | None = None, max_hold_s: float | None = None) -> None:
         """Change settings (``None`` keeps one); raises ``ValueError`` on a bad value."""
+        if max_hold_s is not None:
+            if not (math.isfinite(max_hold_s) and max_hold_s > 0):
+                raise ValueError(f"max_hold_s must be > 0, got {max_hold_s!r}")
+            self.max_hold_s = float(max_hold_s)
         if tempo_bpm is not None:
             if not (math.isfinite(tempo_bpm) and tempo_bpm > 0):
                 raise ValueError(f"tempo must be a positive BPM, got {tempo_bpm!r}")
@@ -188,8 +203,8 @@ class PhraseCapture:
             self.suppressed += 1
             return False
         key = (channel, pitch)
-        if key in self._held:  # a second note-on of a held note: end the first one here
-            self.note_off(pitch, channel, t_ns)
+        if key in self._held:  # a second note-on of a held (or sustained) note: end the first one here
+            self._release(key, t_ns)
         played = _Played(pitch, velocity, channel, t_ns)
         self._held[key] = played
         self._phrase.append(played)
@@ -198,17 +213,54 @@ class PhraseCapture:
         return True
 
     def note_off(self, pitch: int, channel: int, t_ns: int) -> bool:
-        """A note-off; returns False when no note-on matches it (ignored)."""
+        """A note-off (deferred while the channel's pedal is down); False when no note-on matches it."""
         _check(pitch, channel)
-        played = self._held.pop((channel, pitch), None)
-        if played is None:
+        key = (channel, pitch)
+        played = self._held.get(key)
+        if played is None or played.key_up:
             self.ignored_offs += 1
             return False
-        played.off_ns = max(t_ns, played.on_ns)
-        if played.in_phrase:
-            self._last_off_ns = played.off_ns if self._last_off_ns is None else max(self._last_off_ns,
-                                                                                    played.off_ns)
+        if channel in self._pedal:
+            played.key_up = True
+        else:
+            self._release(key, t_ns)
         return True
+
+    def control_change(self, control: int, value: int, channel: int, t_ns: int) -> bool:
+        """A MIDI control change: the sustain pedal (64), all sound off (120), all notes off (123) on
+        ``channel``; True when it released notes."""
+        _check(0, channel)
+        if not (0 <= control <= 127 and 0 <= value <= 127):
+            raise ValueError(f"control change {control} {value} is outside 0-127")
+        if control == SUSTAIN:
+            if value >= 64:
+                self._pedal.add(channel)
+                return False
+            self._pedal.discard(channel)
+            return self._release_all(t_ns, lambda p: p.channel == channel and p.key_up) > 0
+        if control in (ALL_SOUND_OFF, ALL_NOTES_OFF):
+            self._pedal.discard(channel)
+            released = self._release_all(t_ns, lambda p: p.channel == channel)
+            self.forced_offs += released
+            return released > 0
+        return False
+
+    def next_release(self) -> int | None:
+        """When the oldest sounding note will have sounded ``max_hold_s`` (and be released), or None."""
+        if not self._held:
+            return None
+        return min(p.on_ns for p in self._held.values()) + self._max_hold_ns
+
+    def release_stale(self, now_ns: int) -> int:
+        """Release the notes that have sounded ``max_hold_s`` by ``now_ns``, each at its bound; how many."""
+        bound = self._max_hold_ns
+        stale = sorted((p.on_ns, key) for key, p in self._held.items() if p.on_ns + bound <= now_ns)
+        for on_ns, key in stale:
+            log.info("note %d on channel %d released after %.1f s without its note-off", key[1], key[0] + 1,
+                     self.max_hold_s)
+            self._release(key, on_ns + bound)
+        self.forced_offs += len(stale)
+        return len(stale)
 
     def clear(self) -> None:
         """Forget the phrase being played and the recent notes; held notes' note-offs will be ignored."""
@@ -241,7 +293,9 @@ class PhraseCapture:
         return None
 
     def poll(self, now_ns: int) -> Phrase | None:
-        """The phrase that ended by gap or bar at or before ``now_ns`` (once), else ``None``."""
+        """The phrase that ended by gap or bar at or before ``now_ns`` (once), else ``None``; notes held
+        past ``max_hold_s`` are released first."""
+        self.release_stale(now_ns)
         end = self.pending_end()
         if end is None or now_ns < end:
             return None
@@ -263,6 +317,23 @@ class PhraseCapture:
         return self._build(notes, now_ns, "window", bar_grid=False)
 
     # -- internals
+    @property
+    def _max_hold_ns(self) -> int:
+        return round(self.max_hold_s * NS_PER_S)
+
+    def _release(self, key: tuple[int, int], t_ns: int) -> None:
+        played = self._held.pop(key)
+        played.off_ns = max(t_ns, played.on_ns)
+        if played.in_phrase:
+            self._last_off_ns = played.off_ns if self._last_off_ns is None else max(self._last_off_ns,
+                                                                                    played.off_ns)
+
+    def _release_all(self, t_ns: int, which: Callable[[_Played], bool]) -> int:
+        keys = [key for key, p in self._held.items() if which(p)]
+        for key in keys:
+            self._release(key, t_ns)
+        return len(keys)
+
     def _held_in_phrase(self) -> bool:
         return any(p.in_phrase for p in self._held.values())
 

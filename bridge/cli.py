@@ -61,10 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
     midi.add_argument("--midi-out", metavar="NAME", help="open an existing output port (name prefix) instead "
                       "of the virtual 'segue out'")
     midi.add_argument("--no-midi", action="store_true", help="run OSC-only")
+    midi.add_argument("--restore-connections", action="store_true", default=None,
+                      help="remember who is connected to segue's JACK ports and connect them again after a "
+                      "restart or when the JACK server comes back")
+    serve.add_argument("--state-dir", metavar="DIR", help="folder for the note journal and the remembered "
+                       "connections (default: the user's state folder, e.g. ~/.local/state/segue)")
     serve.add_argument("--no-speculation", action="store_true",
                        help="do not sample the answer's first notes while the performer plays "
                        "(for comparisons)")
     _add_model_args(serve)
+    styles = serve.add_argument_group("style learning (/segue/style/learn FOLDER)")
+    styles.add_argument("--style-root", dest="style_roots", action="append", metavar="DIR",
+                        help="a folder whose MIDI folders may be learned (repeatable; the user's data folder "
+                        "for styles always is)")
+    styles.add_argument("--learn-seconds", type=float, metavar="S",
+                        help="time budget of one folder's learning (default 120)")
+    styles.add_argument("--learn-memory-mb", type=int, metavar="MB",
+                        help="memory budget of one folder's learning (default 2048)")
     serve.add_argument("--save-config", metavar="FILE", help="write the effective settings to FILE and exit")
     ParamStore().add_arguments(serve.add_argument_group("parameters (also /segue/set name value)"))
 
@@ -146,17 +159,24 @@ def _settings(args: argparse.Namespace) -> tuple[object, ParamStore]:
     changes: dict[str, object] = {}
     for flag, name in (("host", "host"), ("port", "port"), ("reply_host", "reply_host"),
                        ("reply_port", "reply_port"), ("midi_api", "midi_api"), ("midi_in", "midi_in"),
-                       ("midi_out", "midi_out"), ("model", "model"), ("precision", "precision")):
+                       ("midi_out", "midi_out"), ("model", "model"), ("precision", "precision"),
+                       ("learn_seconds", "learn_seconds"), ("learn_memory_mb", "learn_memory_mb"),
+                       ("state_dir", "state_dir"), ("restore_connections", "restore_connections")):
         value = getattr(args, flag, None)
         if value is not None:
             changes[name] = value
     if getattr(args, "allow", None):
         changes["allow"] = tuple(args.allow)
+    if getattr(args, "style_roots", None):
+        changes["style_roots"] = tuple(args.style_roots)
     if getattr(args, "models", None):
         changes["models"] = tuple(args.models)
     if getattr(args, "no_midi", False):
         changes["midi"] = False
-    return serve.replace(**changes), store
+    try:
+        return serve.replace(**changes), store
+    except ConfigError as exc:
+        raise UserError(str(exc).replace("[serve] ", "--").replace("_", "-")) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

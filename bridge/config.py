@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bridge.bounded_files import FileRefused, read_text
 from bridge.params import ParamError, ParamStore
 
 if sys.version_info >= (3, 11):
@@ -41,6 +42,11 @@ class ServeConfig:
     models: tuple[str, ...] = ()  # extra models folders, searched before the shipped one
     model: str = "default"
     precision: str = "auto"  # decoder graph: auto (int8 on the CPU when shipped), fp32, int8
+    state_dir: str = ""  # where the note journal and the connections live ("" = the user's state folder)
+    restore_connections: bool = False  # remember the JACK connections of segue's ports and make them again
+    style_roots: tuple[str, ...] = ()  # folders /segue/style/learn may read, besides the user's data folder
+    learn_seconds: float = 120.0  # wall-clock budget of a folder's learning child
+    learn_memory_mb: int = 2048  # address-space budget of a folder's learning child
 
     def replace(self, **changes: Any) -> ServeConfig:
         """A copy with ``changes`` (unknown names raise ``ConfigError``)."""
@@ -51,7 +57,7 @@ class ServeConfig:
 
 
 _PORT_FIELDS = ("port", "reply_port")
-_TUPLE_FIELDS = ("allow", "models")
+_TUPLE_FIELDS = ("allow", "models", "style_roots")
 
 
 def serve_from_dict(values: Mapping[str, Any]) -> ServeConfig:
@@ -73,6 +79,10 @@ def serve_from_dict(values: Mapping[str, Any]) -> ServeConfig:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
                 raise ConfigError(f"[serve] {name} must be a UDP port number 0-65535, got {value!r}")
             out[name] = value
+        elif isinstance(default, int | float) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1e6:
+                raise ConfigError(f"[serve] {name} must be a number in (0, 1e6], got {value!r}")
+            out[name] = type(default)(value)
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise ConfigError(f"[serve] {name} must be true or false, got {value!r}")
@@ -90,10 +100,10 @@ def load_config(path: str | Path, store: ParamStore) -> ServeConfig:
     Nothing is applied when anything in the file is wrong.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror or exc}") from None
+    try:  # a regular UTF-8 file of bounded size: a FIFO or a device is refused without blocking
+        text = read_text(path, "config file", "config")
+    except FileRefused as exc:
+        raise ConfigError(str(exc)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

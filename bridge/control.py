@@ -13,6 +13,14 @@ from bridge.errors import PREFIX, RequestError, StyleSelectError
 from bridge.model import ModelError, check_name
 from bridge.notes import Note
 from bridge.params import ParamStore
+from bridge.phrase_parts import (
+    MAX_MESSAGE_NOTES,
+    MAX_PHRASE_NOTES,
+    PENDING_S,
+    PhraseParts,
+    check_message_notes,
+)
+from bridge.replies import ReplyBudget, Verdict, message_bytes
 from bridge.routes import PARAM_PREFIX, PARAM_ROUTE, Arg, RouteTable, collect, route
 from bridge.session import Session, SessionConfig
 from bridge.style import StyleError
@@ -21,13 +29,17 @@ from bridge.timeline import MIDI_CLOCK_KINDS
 log = logging.getLogger(__name__)
 
 NS_PER_S = 1_000_000_000
-MAX_PHRASE_NOTES = 512
 _NOTE_ARGS = (Arg("pitch", "int", min=0, max=127), Arg("velocity", "int", min=0, max=127),
               Arg("channel", "int", optional=True, min=1, max=16),
               Arg("beats", "float", optional=True, min=1e-3, max=256))
 _PHRASE_ARGS = (Arg("pitch", "int", min=0, max=127), Arg("velocity", "int", min=1, max=127),
                 Arg("start", "float", min=0, max=4096), Arg("duration", "float", min=1e-3, max=256))
-_SESSION_PARAMS = ("mode", "phrase_end", "gap_seconds", "feedback_suppress")
+_SESSION_PARAMS = ("mode", "phrase_end", "gap_seconds", "feedback_suppress", "max_hold_s")
+#: served ahead of all other input (``bridge.wiring.Mailbox``'s priority lane)
+PRIORITY = (f"{PREFIX}/stop", f"{PREFIX}/panic")
+#: answers listing many items: bounded per sender (``bridge.replies.ReplyBudget``), once per packet
+BULK = (f"{PREFIX}/params", f"{PREFIX}/routes", f"{PREFIX}/get")
+_STARTS = (f"{PREFIX}/phrase", f"{PREFIX}/phrase/end", f"{PREFIX}/continue")  # what a later stop ends
 
 
 def wire(value: Any) -> Any:
@@ -48,15 +60,37 @@ class Control:
         self.reply = reply
         self.status = status
         self.clock = clock
+        self.sender: Any = None  # who sent the message being handled (an OSC client address)
+        self.budget = ReplyBudget()
+        self.phrase_parts = PhraseParts()
 
     # ------------------------------------------------------------ dispatch
 
-    def handle(self, address: str, args: Sequence[Any], t_ns: int) -> None:
-        """Route one OSC message; raises ``RequestError`` (and other typed errors) when rejected."""
+    def handle(self, address: str, args: Sequence[Any], t_ns: int, sender: Any = None,
+               overtaken: bool = False) -> None:
+        """Route one OSC message; raises ``RequestError`` (and other typed errors) when rejected.
+        ``overtaken``: a stop or panic received after this message was served already (it goes first), so
+        a phrase or continue is stopped again, as if in order."""
         found = TABLE.find(address)
         if found is None:
             raise RequestError("unknown address; `segue params` or /segue/routes lists them")
+        self.sender = sender
         found.handler(self, address, found.parse(args), t_ns)
+        if overtaken and address in _STARTS:
+            self.session.stop(t_ns)
+
+    def _bulk(self, address: str, t_ns: int, messages: list[tuple[Any, ...]]) -> None:
+        """Send a many-item answer within the sender's budget: covered by the last one, limited (one
+        error a second says so) or sent whole."""
+        cost = sum(message_bytes(m[0], m[1:]) for m in messages)
+        verdict = self.budget.admit(self.sender, address, t_ns, cost)
+        if verdict == Verdict.LIMITED:
+            raise RequestError(f"answer limited: bulk replies to one sender are capped at "
+                               f"{self.budget.rate / 1024:g} KB/s ({self.budget.burst // 1024} KB at once); "
+                               f"ask again in {max(0.1, self.budget.wait_s(self.sender, cost)):.1f} s")
+        if verdict == Verdict.SEND:
+            for message in messages:
+                self.reply(*message)
 
     def midi(self, kind: str, data: Sequence[Any], t_ns: int) -> None:
         """One decoded MIDI message: notes into the session, real-time messages into the timeline."""
@@ -66,6 +100,8 @@ class Control:
             self.session.note(int(data[0]), int(data[1]), int(data[2]), t_ns)
         elif kind == "note_off":
             self.session.note(int(data[0]), 0, int(data[1]), t_ns)
+        elif kind == "control_change":  # (control, value, channel)
+            self.session.control(int(data[0]), int(data[1]), int(data[2]), t_ns)
 
     def param_changed(self, name: str, value: Any) -> None:
         """A parameter changed (run on the control thread)."""
@@ -97,12 +133,23 @@ class Control:
         self.session.note(values[0], values[1], channel, t_ns, values[3] if len(values) > 3 else None)
 
     @route(f"{PREFIX}/phrase", *_PHRASE_ARGS, repeat=True,
-           doc="a whole seed phrase, times in beats; continued at once")
+           doc=f"a whole seed phrase, times in beats; continued at once (at most {MAX_MESSAGE_NOTES} notes: "
+           "one datagram; a longer one goes in parts with /segue/phrase/add)")
     def on_phrase(self, address: str, values: list[Any], t_ns: int) -> None:
-        groups = [values[i:i + 4] for i in range(0, len(values), 4)]
-        if len(groups) > MAX_PHRASE_NOTES:
-            raise RequestError(f"at most {MAX_PHRASE_NOTES} notes per phrase, got {len(groups)}")
-        self.session.phrase([Note(p, v, s, d) for p, v, s, d in groups], t_ns)
+        notes = _notes(values)
+        check_message_notes(len(notes))
+        self.session.phrase(notes, t_ns)
+
+    @route(f"{PREFIX}/phrase/add", *_PHRASE_ARGS, repeat=True,
+           doc=f"part of a longer seed phrase (up to {MAX_PHRASE_NOTES} notes in all), times in beats from "
+           "the phrase start; kept per sender until /segue/phrase/end (dropped after "
+           f"{PENDING_S:g} s without a part)")
+    def on_phrase_add(self, address: str, values: list[Any], t_ns: int) -> None:
+        self.phrase_parts.add(self.sender, _notes(values), t_ns)
+
+    @route(f"{PREFIX}/phrase/end", doc="the phrase sent with /segue/phrase/add is whole: continued at once")
+    def on_phrase_end(self, address: str, values: list[Any], t_ns: int) -> None:
+        self.session.phrase(self.phrase_parts.end(self.sender, t_ns), t_ns)
 
     @route(f"{PREFIX}/clear", doc="forget the current seed and the phrase being played")
     def on_clear(self, address: str, values: list[Any], t_ns: int) -> None:
@@ -134,9 +181,11 @@ class Control:
     @route(f"{PREFIX}/get", Arg("name", "str", optional=True),
            doc="reply /segue/value name value, for one parameter or all")
     def on_get(self, address: str, values: list[Any], t_ns: int) -> None:
-        names = [values[0]] if values else [p.name for p in self.params.params]
-        for name in names:
-            self.reply(f"{PREFIX}/value", name, wire(self.params.get(name)))
+        if values:
+            self.reply(f"{PREFIX}/value", values[0], wire(self.params.get(values[0])))
+            return
+        self._bulk(address, t_ns, [(f"{PREFIX}/value", name, wire(value))
+                                   for name, value in self.params.snapshot().items()])
 
     @route(f"{PREFIX}/params", Arg("name", "str", optional=True),
            doc="reply /segue/param name type domain default value doc per parameter, then "
@@ -146,10 +195,14 @@ class Control:
         if values:
             self.params.param(values[0])
             described = [d for d in described if d["name"] == values[0]]
-        for d in described:
-            self.reply(f"{PREFIX}/param", d["name"], d["type"], d["domain"], wire(d["default"]),
-                       wire(d["value"]), d["doc"])
-        self.reply(f"{PREFIX}/params/end", len(described))
+        messages = [(f"{PREFIX}/param", d["name"], d["type"], d["domain"], wire(d["default"]),
+                     wire(d["value"]), d["doc"]) for d in described]
+        messages.append((f"{PREFIX}/params/end", len(described)))
+        if values:  # one parameter: not a bulk answer
+            for message in messages:
+                self.reply(*message)
+        else:
+            self._bulk(address, t_ns, messages)
 
     @route(f"{PREFIX}/model", Arg("name", "str"),
            doc="hot-swap to another model of the models folders; the old one stays on failure")
@@ -188,8 +241,11 @@ class Control:
 
     @route(f"{PREFIX}/routes", doc="reply /segue/route address args doc per address (this table)")
     def on_routes(self, address: str, values: list[Any], t_ns: int) -> None:
-        for r in ROUTES:
-            self.reply(f"{PREFIX}/route", r.address, r.signature, r.doc)
+        self._bulk(address, t_ns, [(f"{PREFIX}/route", r.address, r.signature, r.doc) for r in ROUTES])
+
+
+def _notes(values: list[Any]) -> list[Note]:
+    return [Note(*values[i:i + 4]) for i in range(0, len(values), 4)]
 
 
 ROUTES = collect(Control)

@@ -28,11 +28,13 @@ from bridge.capture import FeedbackFilter, PhraseCapture
 from bridge.commands import Done, Generating, Problem
 from bridge.config import ServeConfig
 from bridge.continuation import Model
-from bridge.control import ROUTES, Control, find_route
+from bridge.control import BULK, PRIORITY, ROUTES, Control, find_route
 from bridge.engine import Engine
-from bridge.errors import PREFIX, MidiLost, RequestError, SegueError
+from bridge.errors import PREFIX, RequestError, SegueError
+from bridge.journal import NoteJournal, StateFolder, state_dir
 from bridge.loading import DaemonError, load_model, models_folders, shipped_models
 from bridge.midi_clock import MidiClock
+from bridge.midi_reopen import MidiKeeper
 from bridge.params import ParamError, ParamStore
 from bridge.replies import ErrorLimiter, Reporter
 from bridge.routes import OUT_MESSAGES, Arg, Route
@@ -100,6 +102,7 @@ class Daemon:
         self.osc_address: tuple[str, int] | None = None
         self.osc_server: Any = None
         self.midi: Any = None
+        self.keeper: MidiKeeper | None = None
         self.scheduler: Any = None
         self.engine: Engine | None = None
         self.session: Session | None = None
@@ -108,7 +111,8 @@ class Daemon:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.styles = StyleService(self._folders, on_error=self.reporter.report, weight=float(p["blend"]),
-                                   sampling=lambda: sampling_params(self.params))
+                                   sampling=lambda: sampling_params(self.params), roots=serve.style_roots,
+                                   learn_seconds=serve.learn_seconds, learn_memory_mb=serve.learn_memory_mb)
         self.styles.attach(self._model, str(p["style"]))
 
     # ------------------------------------------------------------ lifecycle
@@ -134,9 +138,22 @@ class Daemon:
             self.reporter.replier = replier
             self._stack.push("replies", replier.close)
             sink = FanoutSink([self.feedback, OscNoteSink(replier)])
-            self.midi = self._open_midi()
+            state = StateFolder(state_dir(self.serve.state_dir))
+            self._stack.push("state folder", state.close)
+            self.keeper = MidiKeeper(self.serve, self.mailbox.network, self._midi_news, state)
+            self.midi = self.keeper.open()
+            self.midi_status = self.keeper.status
             if self.midi is not None:
                 sink.add(self.midi)
+                self._stack.push("MIDI", self.midi.close)
+            journal = NoteJournal(state)
+            journal.recover(sink)  # the exact note-offs of what a killed segue left sounding, first
+            sink.all_notes_off()  # then at every start: all notes off (CC 123 on all 16 channels)
+            sink.add(journal)
+            journal.start()
+            self._stack.push("note journal", journal.close)
+            self.keeper.start()
+            self._stack.push("MIDI keeper", self.keeper.close)
             self.scheduler = RealtimeScheduler(sink, tempo_bpm=self.timeline.grid.tempo_bpm, clock=self.clock)
             self.scheduler.start()
             self._stack.push("scheduler", self._close_scheduler)
@@ -200,7 +217,8 @@ class Daemon:
 
         try:
             server = OscServer(self.serve.host, self.serve.port, allow=self.serve.allow,
-                               events=self.mailbox.network)
+                               events=self.mailbox.network, priority=PRIORITY,
+                               priority_events=self.mailbox.priority, coalesce=BULK)
             server.start()
         except ValueError as exc:
             raise DaemonError(str(exc)) from None
@@ -213,34 +231,14 @@ class Daemon:
         self.osc_server = server
         self.osc_address = (self.serve.host, server.port)
 
-    def _open_midi(self) -> Any:
-        if not self.serve.midi:
-            self.midi_status = "off (--no-midi): running OSC-only"
-            return None
-        from bridge.midi_io import MidiPorts, MidiUnavailable
-
-        ports = MidiPorts(api=self.serve.midi_api or "auto", connect_in=self.serve.midi_in or None,
-                          connect_out=self.serve.midi_out or None, events=self.mailbox.network,
-                          on_lost=self._midi_lost)
-        try:
-            ports.open()
-        except MidiUnavailable as exc:
-            if self.serve.midi_in or self.serve.midi_out or self.serve.midi_api:
-                raise DaemonError(str(exc)) from None  # asked for explicitly: do not carry on silently
-            self.midi_status = f"unavailable, running OSC-only: {exc}"
-            log.warning("MIDI %s", self.midi_status)
-            return None
-        self._stack.push("MIDI", ports.close)
-        self.midi_status = ports.describe()
-        return ports
-
-    def _midi_lost(self, reason: str) -> None:
-        """The JACK server went away (MIDI input thread): say so; OSC in and out go on."""
-        self.midi_status = "lost: the JACK server stopped; OSC goes on, restart segue to get MIDI back"
-        message = ("the JACK server stopped" + (f" ({reason})" if reason else "")
-                   + ": MIDI in and out are gone, OSC in and out go on; restart segue once JACK runs again")
-        log.error("%s", message)
-        self.mailbox.post(Problem(MidiLost(message)))
+    def _midi_news(self, status: str, error: SegueError | None) -> None:
+        """From the MIDI keeper's thread (ports lost, or back): the status to the control thread and OSC."""
+        def apply() -> None:
+            self.midi_status = status
+            self.reply(f"{PREFIX}/midi", status)
+            if error is not None:
+                self.reporter.report(error)
+        self.mailbox.post(_Call(apply))
 
     # ------------------------------------------------------------ what others may call
 
@@ -318,11 +316,11 @@ class Daemon:
                       (self.serve.reply_host, self.serve.reply_port), self.midi_status, PREFIX)
 
     def send_status(self) -> None:
-        stats: dict[str, float] = {"late": 0, "max_ms": 0.0}
+        stats: dict[str, float] = {"late": 0, "max_ms": 0.0, "dropped": 0}
         if self.scheduler is not None:
             stats = self.scheduler.stats.snapshot()
         self.reply(f"{PREFIX}/status", self.state, self.model.name, str(self.params["sampler"]),
-                   int(stats["late"]), float(stats["max_ms"]))
+                   int(stats["late"]), float(stats["max_ms"]), int(stats["dropped"]))
 
     # ------------------------------------------------------------ the control thread
 
@@ -376,7 +374,7 @@ class Daemon:
                 self.error(item.address or "(packet)", item.error)
                 return
             try:
-                self.control.handle(item.address, item.args, item.t_ns)
+                self.control.handle(item.address, item.args, item.t_ns, item.client, self.mailbox.overtaken())
             except (SegueError, ParamError) as exc:
                 self.reporter.report(exc, item.address)
         elif self.midi is not None:  # a raw MidiEvent from the MIDI input
@@ -391,6 +389,8 @@ class Daemon:
                 self.control.midi(kind, (msg.note, msg.velocity, msg.channel), t_ns)
             elif kind == "note_off":
                 self.control.midi(kind, (msg.note, msg.channel), t_ns)
+            elif kind == "control_change":
+                self.control.midi(kind, (msg.control, msg.value, msg.channel), t_ns)
             elif kind == "songpos":
                 self.control.midi(kind, (msg.pos,), t_ns)
             elif kind in ("clock", "start", "stop", "continue"):

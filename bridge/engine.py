@@ -4,8 +4,9 @@ One thread owns the model and its samplers: nothing else writes them (a style or
 a command). Commands come through a queue, each with the :class:`~bridge.settings.Settings` snapshot it
 was sent with. For each seed the worker pulls tokens one at a time (:class:`~bridge.continuation.
 Continuation`) and hands every finished note to the scheduler at once, so the first note leaves before
-the rest is sampled. A new seed, stop, panic or model swap preempts the running generation at the next
-token and cancels the notes still pending (with their note-offs).
+the rest is sampled. A new seed, stop or panic preempts the running generation at the next token and
+cancels the notes still pending (with their note-offs); a model swap waits for the answer being sampled
+and ends its notes only once the new model loaded, so a failed swap never stops the music.
 
 Speculation (``bridge.speculation``): while the performer plays, each ``prefix`` (the phrase so far) is
 prefilled and the answer's first notes are sampled and paused; a phrase that ends with exactly those notes
@@ -41,6 +42,7 @@ from bridge.commands import (
 )
 from bridge.continuation import Continuation, Model, beats_to_ns
 from bridge.errors import EmptySeed, EngineError, ModelSwapError, NoSeed, SegueError
+from bridge.note_guard import GuardStats, NoteGuard
 from bridge.notes import Note
 from bridge.scheduler import SchedulerLike
 from bridge.seed_cache import SeedEncoder
@@ -70,6 +72,7 @@ class EngineStats:
     speculated: int = 0  # answers whose first notes were sampled before the phrase ended
     speculations: int = 0  # speculations started
     cpu_s: float = 0.0  # CPU time of the worker thread
+    guard: GuardStats = field(default_factory=GuardStats)  # what the note guard held back
 
 
 class Engine:
@@ -171,7 +174,8 @@ class Engine:
         self._submit(Clear(), preempt=False)
 
     def swap(self, name: str) -> None:
-        self._submit(Swap(name), preempt=True)
+        """Load ``name`` once the answer being sampled is complete; what plays ends only if it loads."""
+        self._submit(Swap(name), preempt=False)
 
     def install(self, samplers: dict[str, Any], decoder: Any = None) -> None:
         """Add ``samplers`` to the model between commands (dropped when ``decoder`` no longer plays)."""
@@ -232,7 +236,6 @@ class Engine:
         elif isinstance(cmd, Stop):
             self._release()
         elif isinstance(cmd, Swap):
-            self._release()
             self._swap(cmd.name)
         elif isinstance(cmd, Seed):
             self._release(wait=False)
@@ -254,9 +257,7 @@ class Engine:
             self._report(EmptySeed("empty seed phrase: nothing to continue"))
             return
         cfg = settings.play
-        set_tempo = getattr(self._scheduler, "set_tempo", None)
-        if set_tempo is not None:
-            set_tempo(cfg.tempo_bpm)  # note durations are beats at this tempo
+        out = NoteGuard(self._scheduler, settings, self._clock, self.stats.guard, self._report)  # sets tempo
         spec = self._speculation.take(notes, settings, self._model)
         if spec is not None:
             run, ready = spec.run, spec.ready
@@ -285,14 +286,14 @@ class Engine:
                             base_ns += now - at
                             at = now
                         first = False
-                    self._scheduler.schedule(note, at)
+                    out.schedule(note, at)
                     self.stats.notes += 1
                     off = at + beats_to_ns(note.duration, cfg.tempo_bpm)
                     end_ns = off if end_ns is None else max(end_ns, off)
                 if ready and not handed:
                     handed = True
                     self._let_scheduler_send()
-                if run.done or preempted():
+                if run.done or preempted() or out.cut:
                     break
                 ready = run.step()
         finally:
@@ -370,6 +371,7 @@ class Engine:
             self._report(ModelSwapError(
                 f"cannot load model {name!r} ({exc}); still playing {self._model.name!r}"))
             return
+        self._release()  # only now: a model that did not load leaves the music playing
         self._speculation.drop()
         self._model = model
         log.info("model swapped to %r", model.name)

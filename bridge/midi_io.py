@@ -144,6 +144,7 @@ class MidiPorts:
         rtapi = API_IDS[api]
         if api == "jack":
             self._watch = JackWatch.open(f"{self.client_name}-watch")
+            self._lost_reported = False  # a reopen on a server that came back reports its next loss
         if self.use_input:
             unstick = self._unstick_port(rtapi) if api == "jack" and self.ignore_sysex else None
             before = unstick.get_ports() if unstick is not None else []
@@ -226,6 +227,11 @@ class MidiPorts:
         self._close_ports()
 
     @property
+    def jack(self) -> JackWatch | None:
+        """The JACK server watch (ports, connections), on JACK only."""
+        return self._watch
+
+    @property
     def server_lost(self) -> bool:
         """True once the JACK server this MIDI runs on has gone away (MIDI in and out are dead)."""
         return self._watch is not None and self._watch.lost.is_set()
@@ -243,6 +249,7 @@ class MidiPorts:
             self._in = None
             with self._out_lock:
                 self._out = None
+                self._sounding.clear()  # nothing sounds on a server that is gone
             self._watch = None
             return
         if self._watch is not None:

@@ -11,12 +11,14 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from bridge import bounded_files
+from bridge.bounded_files import FileRefused
 from bridge.tokens import TokenError, TokenScheme
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _REQUIRED_CONFIG = ("vocab_size", "n_layer", "n_head", "head_dim", "context_length", "tokenizer", "onnx")
 PRECISIONS = ("auto", "fp32", "int8")
 LOADABLE_SUFFIXES = (".onnx", ".json", ".npz")  # nothing else in a model folder is ever read
+_SIZE_KIND = {".onnx": "onnx", ".json": "tokenizer", ".npz": "npz"}  # the largest JSON a model has
 _CUDA = "CUDAExecutionProvider"
 _CPU = "CPUExecutionProvider"
 
@@ -53,31 +56,34 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_json(path: Path, what: str) -> dict:
-    """A JSON object from ``path``; :class:`ModelError` when missing or malformed."""
-    if not path.is_file():
+def read_json(path: Path, what: str, kind: str = "json") -> dict:
+    """A JSON object from ``path`` (a regular file within the ``kind``'s size bound, see
+    ``bridge.bounded_files.LIMITS``); :class:`ModelError` when missing, too large or malformed."""
+    if not Path(path).exists():
         raise ModelError(f"{what} {path} does not exist")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(bounded_files.read_text(path, what, kind))
+    except FileRefused as exc:
+        raise ModelError(str(exc)) from None
+    except json.JSONDecodeError as exc:
         raise ModelError(f"{what} {path} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ModelError(f"{what} {path} must hold a JSON object")
     return data
 
 
-def load_npz(path: Path) -> dict[str, np.ndarray]:
-    """Arrays of an ``.npz`` file, never unpickling objects."""
+def load_npz(path: Path, names: Collection[str] | None = None) -> dict[str, np.ndarray]:
+    """Arrays of an ``.npz`` file (only ``names`` when given), never unpickling objects, each checked
+    against its declared shape and the bounds of ``bridge.bounded_files`` before it is decompressed."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read arrays from {path}: {exc}") from exc
+        return bounded_files.load_npz(path, "arrays", names)
+    except FileRefused as exc:
+        raise ModelError(f"cannot read arrays: {exc}") from None
 
 
 def read_manifest(models_root: Path) -> dict:
     """The manifest of a models folder, shape-checked."""
-    manifest = read_json(Path(models_root) / MANIFEST, "model manifest")
+    manifest = read_json(Path(models_root) / MANIFEST, "model manifest", "manifest")
     models = manifest.get("models")
     if not isinstance(models, dict):
         raise ModelError(f"model manifest {Path(models_root) / MANIFEST} has no 'models' table")
@@ -110,8 +116,12 @@ def _checked_files(models_root: Path, name: str, entry: dict) -> dict[str, Path]
         if Path(rel).suffix.lower() not in LOADABLE_SUFFIXES or path.suffix.lower() not in LOADABLE_SUFFIXES:
             raise ModelError(f"model {name!r}: manifest file {rel!r} is not ONNX, JSON or npz; segue loads "
                              f"only {', '.join(LOADABLE_SUFFIXES)} files")
-        if not path.is_file():
+        if not path.exists():
             raise ModelError(f"model {name!r}: file {rel} is missing")
+        try:  # the size bound before the checksum: a huge file is never read
+            bounded_files.check_file(path, f"model {name!r} file", _SIZE_KIND[path.suffix.lower()])
+        except FileRefused as exc:
+            raise ModelError(str(exc)) from None
         actual = sha256_file(path)
         if actual != str(item["sha256"]).lower():
             raise ModelError(
@@ -274,6 +284,25 @@ class ModelBundle:
                 f"model {self.name!r}: the ONNX logits have {logits.shape[-1]} entries but the tokenizer "
                 f"has {self.scheme.vocab_size} tokens"
             )
+        self._check_context()
+
+    def _check_context(self) -> None:
+        """The graph takes the whole ``context_length``: one step at its last position (after a cache of
+        ``context_length - 1``) runs and gives finite logits, so an answer never fails halfway."""
+        past = np.zeros((1, self.n_head, self.context_length - 1, self.head_dim), dtype=np.float32)
+        feed = {"input_ids": np.array([[self.scheme.bos_id]], dtype=np.int64)}
+        feed.update({n: past for n in self.past_names()})
+        try:
+            logits = self.session.run(["logits"], feed)[0]
+        except Exception as exc:  # an index past the graph's position table
+            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+            raise ModelError(
+                f"model {self.name!r}: config.json context_length {self.context_length} is longer than "
+                f"the ONNX graph takes (its step at position {self.context_length - 1} fails: {first})"
+            ) from exc
+        if not np.all(np.isfinite(logits)):
+            raise ModelError(f"model {self.name!r}: the ONNX graph gives non-finite logits at position "
+                             f"{self.context_length - 1}: config.json context_length is longer than it takes")
 
 
 def _check_config(name: str, config: dict) -> None:

@@ -9,6 +9,12 @@ senders are dropped and counted (``stats.not_allowed``). ``OscReplier`` sends to
 host and port (Max's [udpreceive] cannot share the sender's port); ``OscNoteSink`` is the
 ``EventSink`` that plays notes out as OSC.
 
+Two exceptions to "every message in arrival order on one queue", decided right after a packet is split:
+messages to a ``priority`` address (the daemon's stop and panic) go to their own queue, which the
+control thread serves before anything else, so no flood ahead of them can delay or drop them; and a
+message to a ``coalesce`` address (the bulk queries) repeated byte for byte within one packet is
+delivered once.
+
 OSC channels are 1-16 (what performers read on their gear); inside segue they are 0-15.
 """
 
@@ -29,11 +35,12 @@ from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
 
-from bridge.osc_packets import MAX_MESSAGES_PER_PACKET, MAX_PACKET_BYTES, PacketError, split_packet
+from bridge.osc_packets import MAX_MESSAGES_PER_PACKET, MAX_PACKET_BYTES, PacketError, split_packet, too_large
 
 log = logging.getLogger(__name__)
 
 MAX_WARNED_SENDERS = 64  # refused senders named in the log (each once)
+RECEIVE_BUFFER_BYTES = 1 << 20  # asked of the kernel (it may give less): a burst waits instead of dropping
 _SELF = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
 _INT32 = (-(2 ** 31), 2 ** 31 - 1)
 
@@ -58,10 +65,13 @@ class OscServerStats:
     """Counters since start."""
 
     packets: int = 0
+    bytes: int = 0  # datagram bytes received from allowed senders
     messages: int = 0
     errors: int = 0
     not_allowed: int = 0
     queue_full: int = 0
+    priority: int = 0  # messages sent to the priority queue
+    coalesced: int = 0  # repeats within a packet delivered once
 
 
 def is_loopback(host: str) -> bool:
@@ -97,6 +107,10 @@ class _Server(BlockingOSCUDPServer):
         self._owner = owner
         self.max_packet_size = owner.max_bytes + 1  # one more byte reveals an oversized datagram
         super().__init__(address, dispatcher)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+        except OSError as exc:
+            log.debug("OSC receive buffer left as it is: %s", exc)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         # python-osc drops datagrams that do not look like OSC here; segue reports them instead
@@ -110,18 +124,24 @@ class OscServer:
     """Receives OSC on ``host:port`` (port 0 picks a free one, see ``port``) into ``events``.
 
     ``allow``: client addresses or networks (``"192.168.1.20"``, ``"10.0.0.0/24"``) accepted besides
-    loopback; required when ``host`` is not a loopback address. Use as a context manager or
+    loopback; required when ``host`` is not a loopback address. ``priority``: addresses whose messages
+    go to ``priority_events`` instead (``events`` when not given); ``coalesce``: addresses delivered once
+    per packet when repeated in it with the same arguments. Use as a context manager or
     ``start()``/``close()``. Raises ``OSError`` when the port is taken, ``ValueError`` on a bad allow-list.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 9000, *, allow: Iterable[str] | None = None,
                  events: queue.Queue[Any] | None = None, max_bytes: int = MAX_PACKET_BYTES,
-                 max_messages: int = MAX_MESSAGES_PER_PACKET) -> None:
+                 max_messages: int = MAX_MESSAGES_PER_PACKET, priority: Iterable[str] = (),
+                 priority_events: Any = None, coalesce: Iterable[str] = ()) -> None:
         self.host = host
         self.requested_port = port
         self.max_bytes = max_bytes
         self.max_messages = max_messages
         self.events: queue.Queue[Any] = events if events is not None else queue.Queue(maxsize=4096)
+        self.priority_events: Any = priority_events if priority_events is not None else self.events
+        self._priority = frozenset(a.encode() for a in priority)
+        self._coalesce = frozenset(a.encode() for a in coalesce)
         self.stats = OscServerStats()
         self._allow: list[Network] = []
         for entry in allow or ():
@@ -220,11 +240,25 @@ class OscServer:
             log.debug("OSC packet from %s dropped: not in the allow-list", ip)
         return False
 
-    def _put(self, event: OscEvent) -> None:
+    def _put(self, event: OscEvent, lane: Any = None) -> None:
         try:
-            self.events.put_nowait(event)
+            (self.events if lane is None else lane).put_nowait(event)
         except queue.Full:
             self.stats.queue_full += 1
+
+    def _lanes(self, parts: list[bytes]) -> list[tuple[bytes, bool]]:
+        """The packet's messages in order, each with "priority?", repeats of a coalesced request dropped."""
+        out: list[tuple[bytes, bool]] = []
+        seen: set[bytes] = set()
+        for part in parts:
+            address = part[:part.find(b"\0")]
+            if address in self._coalesce:
+                if part in seen:
+                    self.stats.coalesced += 1
+                    continue
+                seen.add(part)
+            out.append((part, address in self._priority))
+        return out
 
     def _error(self, reason: str, client: tuple[str, int], t_ns: int) -> None:
         self.stats.errors += 1
@@ -235,23 +269,27 @@ class OscServer:
         client = (_client_ip(client_address), int(client_address[1]) if isinstance(client_address, tuple)
                   and len(client_address) > 1 else 0)
         self.stats.packets += 1
+        self.stats.bytes += len(data)
         try:
             if len(data) > self.max_bytes:
-                self._error(f"packet too large (over {self.max_bytes} bytes)", client, t_ns)
+                self._error(too_large(data, self.max_bytes), client, t_ns)
                 return
             try:
                 # segue checks the structure itself first: python-osc's bundle parser loops forever on a
                 # negative element size and logs a warning per unknown type tag (a log flood)
-                messages = [osc_message.OscMessage(part) for part in split_packet(data, self.max_messages)]
+                lanes = self._lanes(split_packet(data, self.max_messages))
+                messages = [(osc_message.OscMessage(part), urgent) for part, urgent in lanes]
             except PacketError as exc:
                 self._error(f"malformed OSC packet: {exc}", client, t_ns)
                 return
             except Exception as exc:  # python-osc's own parse errors (arguments cut short, ...)
                 self._error(f"malformed OSC packet: {type(exc).__name__}: {exc}", client, t_ns)
                 return
-            for msg in messages:
+            for msg, urgent in messages:  # in packet order: the lanes know what came before what
                 self.stats.messages += 1
-                self._put(OscEvent(str(msg.address), tuple(msg.params), client, t_ns))
+                self.stats.priority += urgent
+                self._put(OscEvent(str(msg.address), tuple(msg.params), client, t_ns),
+                          self.priority_events if urgent else None)
         except Exception:  # the receiving thread must survive anything
             log.exception("OSC packet handling failed")
             self.stats.errors += 1
@@ -265,6 +303,7 @@ class OscReplier:
         self.port = port
         self.sent = 0
         self.failed = 0
+        self.bytes_sent = 0  # datagram bytes sent
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
         family, _, _, _, self._addr = infos[0]
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -286,6 +325,7 @@ class OscReplier:
         try:
             with self._lock:
                 self._sock.sendto(dgram, self._addr)
+                self.bytes_sent += len(dgram)
         except OSError as exc:
             self.failed += 1
             log.debug("OSC reply to %s:%d failed: %s", self.host, self.port, exc)

@@ -19,6 +19,14 @@ class PacketError(ValueError):
     """A datagram that is not a well-formed OSC packet segue accepts; the message says why."""
 
 
+def too_large(data: bytes, max_bytes: int = MAX_PACKET_BYTES) -> str:
+    """Why a datagram over ``max_bytes`` is refused; for a phrase, how to send it instead."""
+    reason = f"packet too large (over {max_bytes} bytes)"
+    if b"/segue/phrase" in data[:64]:
+        reason += ": send a long phrase in parts with /segue/phrase/add, then /segue/phrase/end"
+    return reason
+
+
 def _osc_string_end(data: bytes, start: int, what: str) -> tuple[str, int]:
     """The string at ``start`` and the index after its padding; ``PacketError`` when cut short."""
     end = data.find(b"\x00", start)

@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from bridge.param import KEYS, METERS, SCALES, Param, ParamError, ParamValue
+from bridge.param import COMBINATIONS, KEYS, METERS, SCALES, Param, ParamError, ParamValue
 
 __all__ = ["KEYS", "METERS", "PARAMS", "SCALES", "Param", "ParamError", "ParamStore", "ParamValue",
            "param_table"]
@@ -69,9 +69,12 @@ PARAMS: tuple[Param, ...] = (
           0.0, 0.95),
     Param("heal", bool, True, "re-state the seed's last tokens the way music that goes on encodes them, "
           "before the answer (token healing; off = continue the seed's own last tokens)"),
+    Param("max_chord", int, 8, "most notes an answer starts together (at one onset; a pitch sounds once in "
+          "it): when they are reached, time moves on", 1, 32),
     Param("seed", int, -1, "random seed for reproducible continuations (-1 = fresh randomness each time)",
           -1, 2**31 - 1),
-    Param("style", str, "", "name of the learned style the graph and blend samplers use (empty = default)"),
+    Param("style", str, "", "name of the learned style the graph and blend samplers use (empty = default)",
+          plain_name=True),
     # musical time
     Param("tempo", float, 120.0, "tempo in BPM when no MIDI clock drives it", 20.0, 300.0),
     Param("clock_source", str, "internal", "where the tempo comes from: the tempo parameter or incoming MIDI "
@@ -92,9 +95,15 @@ PARAMS: tuple[Param, ...] = (
     Param("gap_seconds", float, 0.5, "silence after the last note-off that ends a phrase (phrase_end=gap)",
           0.05, 10.0),
     Param("bar_beats", int, 4, "beats per bar (phrase_end=bar)", 1, 16),
+    Param("max_hold_s", float, 8.0, "a note sounding this long on the input (held, or by the sustain pedal) "
+          "is released in the phrase capture: a lost note-off cannot keep a phrase from ending", 0.1, 600.0),
     # output
     Param("channel", int, 1, "MIDI channel of the continuation (1-16)", 1, 16),
     Param("velocity_scale", float, 1.0, "multiply continuation velocities by this", 0.0, 2.0),
+    Param("min_reattack_ms", float, 30.0, "shortest time between two note-ons of one pitch and channel in "
+          "an answer: a quicker repeat is not played (0 = off)", 0.0, 1000.0),
+    Param("late_ms", float, 100.0, "a note-on this late (after a stall or a slow answer) is not played, "
+          "nor its note-off; counted in /segue/status", 1.0, 10_000.0),
     Param("feedback_suppress", bool, True, "ignore incoming notes that echo what segue just sent (output "
           "routed back into the input)"),
 )
@@ -166,6 +175,11 @@ class ParamStore:
                 if low in merged and high in merged and merged[low] > merged[high]:
                     raise ParamError(f"{low} ({merged[low]}) must not exceed {high} ({merged[high]}); "
                                      f"raise {high} first or pick a lower {low}")
+            for names, check in COMBINATIONS:  # only when one of theirs changes: nothing else is refused
+                if set(names) <= merged.keys() and not set(names).isdisjoint(coerced):
+                    problem = check(merged)
+                    if problem is not None:
+                        raise ParamError(problem)
             changes = [(n, self._values[n], v) for n, v in coerced.items() if self._values[n] != v]
             self._values = merged
             listeners = list(self._listeners)
@@ -233,10 +247,12 @@ class ParamStore:
 
     def load_toml(self, path: str | Path) -> dict[str, ParamValue]:
         """Read ``path`` and apply it like ``update_from_toml``."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ParamError(f"cannot read config {str(path)!r}: {exc.strerror or exc}") from None
+        from bridge.bounded_files import FileRefused, read_text
+
+        try:  # a regular UTF-8 file of bounded size
+            text = read_text(path, "config", "config")
+        except FileRefused as exc:
+            raise ParamError(str(exc)) from None
         try:
             return self.update_from_toml(text)
         except ParamError as exc:

@@ -42,8 +42,8 @@ class RealtimeScheduler:
 
     def __init__(self, output: EventSink, *, tempo_bpm: float = 120.0,
                  spin_ns: int = NS_PER_MS, clock: Callable[[], int] = time.perf_counter_ns,
-                 realtime_priority: int | None = 1) -> None:
-        self.core = Scheduler(clock, output, tempo_bpm=tempo_bpm)
+                 realtime_priority: int | None = 1, late_ms: float | None = None) -> None:
+        self.core = Scheduler(clock, output, tempo_bpm=tempo_bpm, late_ms=late_ms)
         self.realtime_priority = realtime_priority
         self.realtime = False  # True once the thread runs under SCHED_FIFO
         self.clock = clock
@@ -118,6 +118,12 @@ class RealtimeScheduler:
         _check_tempo(tempo_bpm)
         self._tempo_bpm = tempo_bpm
         self._call(lambda: self.core.set_tempo(tempo_bpm))
+
+    def set_late_ms(self, late_ms: float) -> None:
+        """Note-ons later than ``late_ms`` are dropped (with their note-offs) from now on."""
+        if not late_ms > 0:
+            raise ValueError(f"late_ms must be > 0, got {late_ms!r}")
+        self._call(lambda: self.core.set_late_ms(late_ms))
 
     def cancel_pending(self, wait: bool = True, timeout: float = 1.0) -> bool:
         """Drop pending events and end sounding notes; with ``wait``, return once done (True) or timed out."""

@@ -143,10 +143,12 @@ OUT_MESSAGES: tuple[tuple[str, str, str], ...] = (
      "a continuation note, sent at its note-on time (duration in beats, channel 1-16)"),
     (f"{PREFIX}/noteon", "pitch:int velocity:int channel:int", "a continuation note-on"),
     (f"{PREFIX}/noteoff", "pitch:int velocity:int channel:int", "its note-off (velocity 0)"),
-    (f"{PREFIX}/status", "state:str model:str sampler:str late:int max_late_ms:float",
-     "state is idle, listening, generating or playing (the answer still sounds); sent on /segue/status and "
-     "on every state change"),
+    (f"{PREFIX}/status", "state:str model:str sampler:str late:int max_late_ms:float dropped:int",
+     "state is idle, listening, generating or playing (the answer still sounds); dropped counts the notes "
+     "not played for being more than late_ms late; sent on /segue/status and on every state change"),
     (f"{PREFIX}/error", "address:str message:str", "a message was rejected; nothing changed"),
+    (f"{PREFIX}/midi", "status:str", "the MIDI ports' status, sent when they are lost (the JACK server "
+     "stopped) and when segue has reopened them by itself"),
     (f"{PREFIX}/pong", "server_time_s:float [token]", "answer to /segue/ping"),
     (f"{PREFIX}/value", "name:str value", "answer to /segue/get"),
     (f"{PREFIX}/param", "name type domain default value doc", "answer to /segue/params, one per parameter"),

@@ -1,12 +1,17 @@
 """Logit processing for the samplers: pure numpy, one function per step of the pipeline.
 
-Order of one step: constraint masks (grammar, pitch range, key/scale) -> rest bias -> repetition
-penalty -> temperature -> top-k offset -> top-k -> top-p -> pick (argmax or a draw). Beam search uses
-the same masked, biased, penalised, tempered scores as log-probabilities.
+Order of one step: constraint masks (grammar, pitch range, key/scale) -> onset guard -> rest bias ->
+repetition penalty -> temperature -> top-k offset -> top-k -> top-p -> pick (argmax or a draw). Beam
+search uses the same masked, biased, penalised, tempered scores as log-probabilities.
+
+The onset guard keeps greedy, low-temperature and beam answers from looping on one onset: within an
+:class:`Onset` (the notes started since time last moved) a pitch already started cannot start again, and
+at most ``max_chord`` notes start; once no note may start, a token that moves time must come next.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 
@@ -50,6 +55,10 @@ class SamplingParams:
     enter_after_seed: bool = True  # the answer's first token moves time past the seed's last onset
     bar_weight: float = float(_DEFAULTS["bar_weight"])  # share from the seed's bar (0 = off)
     heal: bool = bool(_DEFAULTS["heal"])  # re-state the seed's last tokens as music that goes on does
+    max_chord: int = int(_DEFAULTS["max_chord"])  # notes that may start at one onset
+    # what the engine's note guard lets sound of the sampled notes (bridge.note_guard, the scheduler)
+    min_reattack_ms: float = float(_DEFAULTS["min_reattack_ms"])
+    late_ms: float = float(_DEFAULTS["late_ms"])
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -78,6 +87,10 @@ class SamplingParams:
             raise SamplingError(f"bar_weight {self.bar_weight} must be in [0, 1)")
         if not self.memory_weight >= 0 or self.memory_phrases < 0 or self.memory_order < 1:
             raise SamplingError("memory_weight must be >= 0, memory_phrases >= 0 and memory_order >= 1")
+        if self.max_chord < 1:
+            raise SamplingError(f"max_chord {self.max_chord} must be >= 1")
+        if not self.min_reattack_ms >= 0 or not self.late_ms > 0:
+            raise SamplingError("min_reattack_ms must be >= 0 and late_ms > 0")
         if self.scale not in SCALES:
             raise SamplingError(f"scale {self.scale!r} is not one of {', '.join(SCALES)}")
         try:
@@ -178,6 +191,86 @@ def initial_state(scheme: TokenScheme, seed: Iterable[int], params: SamplingPara
     return state
 
 
+# ---- the onset guard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Onset:
+    """The pitches started since time last moved (each starts once in an onset)."""
+
+    pitches: frozenset[int] = frozenset()
+
+
+class OnsetTables:
+    """Per id of a scheme: the pitches it starts before it moves time (``head``, ``[pitch, id]``), whether
+    it moves time, and the pitches it starts after its last time move (``tail``: the next onset's)."""
+
+    def __init__(self, scheme: TokenScheme) -> None:
+        n = scheme.vocab_size
+        self.head = np.zeros((128, n), dtype=bool)
+        self.moves = np.asarray(scheme.n_time) > 0
+        self.tail: list[tuple[int, ...]] = []
+        self.head_pitches: list[tuple[int, ...]] = []
+        events = getattr(scheme, "events", None)
+        for token_id in range(n):
+            if events is None:  # a scheme without base tokens: all pitches before the time move
+                parsed = [(TokenType.PITCH, p) for p in scheme.pitches[token_id]]
+            else:
+                parsed = list(events(token_id))
+            head: list[int] = []
+            tail: list[int] = []
+            moved = False
+            for kind, value in parsed:
+                if kind in (TokenType.TIMESHIFT, TokenType.REST):
+                    moved, tail = True, []
+                elif kind is TokenType.PITCH:
+                    (tail if moved else head).append(int(value))
+            self.head[head, token_id] = True
+            self.head_pitches.append(tuple(head))
+            self.tail.append(tuple(tail))
+        self.head_n = self.head.sum(axis=0)
+        self.starts = self.head_n > 0
+        self.max_head = int(self.head_n.max(initial=0))
+        self.pitches = scheme.pitches
+
+
+_ONSET_TABLES: weakref.WeakKeyDictionary[object, OnsetTables] = weakref.WeakKeyDictionary()
+
+
+def onset_tables(scheme: TokenScheme) -> OnsetTables:
+    """The scheme's :class:`OnsetTables` (built once per scheme)."""
+    tables = _ONSET_TABLES.get(scheme)
+    if tables is None:
+        tables = _ONSET_TABLES[scheme] = OnsetTables(scheme)
+    return tables
+
+
+def onset_after(tables: OnsetTables, onset: Onset, token: int) -> Onset:
+    """The onset after ``token``: a fresh one from the token's tail when it moves time."""
+    if tables.moves[token]:
+        return Onset(frozenset(tables.tail[token]))
+    started = tables.pitches[token]
+    return Onset(onset.pitches | frozenset(started)) if started else onset
+
+
+def onset_of(tables: OnsetTables, ids: Iterable[int]) -> Onset:
+    """The onset at the end of ``ids`` (a seed)."""
+    onset = Onset()
+    for token in ids:
+        onset = onset_after(tables, onset, int(token))
+    return onset
+
+
+def onset_blocked(tables: OnsetTables, onset: Onset, max_chord: int) -> np.ndarray | None:
+    """Ids that may not come next in ``onset`` (None when none is blocked)."""
+    held = len(onset.pitches)
+    blocked = tables.head[sorted(onset.pitches)].any(axis=0) if held else None
+    if held + tables.max_head > max_chord:
+        full = tables.head_n > max_chord - held
+        blocked = full if blocked is None else blocked | full
+    return blocked
+
+
 # ---- the processor a sampler uses -----------------------------------------------------------------
 
 
@@ -197,6 +290,9 @@ class LogitsProcessor:
         self._eos_only = np.zeros(scheme.vocab_size, dtype=bool)
         self._eos_only[scheme.eos_id] = True
         self._state_masks: dict[int, np.ndarray] = {}
+        self.onsets = onset_tables(scheme)
+        self._moves_or_end = self.onsets.moves.copy()
+        self._moves_or_end[scheme.eos_id] = True
 
     def allowed(self, state: TokenType | int) -> np.ndarray:
         """Grammar & constraints; when constraints leave nothing, grammar alone; else EOS only."""
@@ -210,6 +306,29 @@ class LogitsProcessor:
             self._state_masks[key] = mask
         return mask
 
+    def guarded(self, state: TokenType | int, onset: Onset | None) -> np.ndarray:
+        """``allowed(state)`` less what the onset guard blocks; when no note may start any more, only
+        tokens that move time (or end); never nothing."""
+        allowed = self.allowed(state)
+        if onset is None:
+            return allowed
+        blocked = onset_blocked(self.onsets, onset, self.params.max_chord)
+        if blocked is None:
+            return allowed
+        mask = allowed & ~blocked
+        if not (mask & self.onsets.starts).any() and (allowed & self.onsets.starts).any():
+            moving = mask & self._moves_or_end  # the onset is full: time moves
+            mask = moving if moving.any() else mask
+        return mask if mask.any() else allowed
+
+    def onset_after(self, onset: Onset, token: int) -> Onset:
+        """The onset after ``token`` (see :func:`onset_after`)."""
+        return onset_after(self.onsets, onset, token)
+
+    def onset_of(self, ids: Iterable[int]) -> Onset:
+        """The onset at the end of ``ids``."""
+        return onset_of(self.onsets, ids)
+
     def penalised(self, recent_pitches: Iterable[int]) -> np.ndarray | None:
         """Ids holding a pitch among ``recent_pitches`` (None when the penalty is off)."""
         if self.params.repetition_penalty == 1.0:
@@ -220,9 +339,11 @@ class LogitsProcessor:
         return self.scheme.contains_pitch[pitches].any(axis=0)
 
     def scores(
-        self, logits: np.ndarray, state: TokenType | int, recent_pitches: Iterable[int] = ()
+        self, logits: np.ndarray, state: TokenType | int, recent_pitches: Iterable[int] = (),
+        onset: Onset | None = None,
     ) -> np.ndarray:
-        """Masked, biased, penalised and tempered logits (float64, -inf where not allowed)."""
+        """Masked, biased, penalised and tempered logits (float64, -inf where not allowed); ``onset``
+        turns the onset guard on."""
         out = logits.astype(np.float64)
         if self._bias is not None:
             out = out + self._bias
@@ -231,13 +352,14 @@ class LogitsProcessor:
             out = apply_repetition_penalty(out, penalised, self.params.repetition_penalty)
         if self.params.temperature != 1.0:
             out = out / self.params.temperature
-        return apply_mask(out, self.allowed(state))
+        return apply_mask(out, self.guarded(state, onset))
 
     def log_probs(
-        self, logits: np.ndarray, state: TokenType | int, recent_pitches: Iterable[int] = ()
+        self, logits: np.ndarray, state: TokenType | int, recent_pitches: Iterable[int] = (),
+        onset: Onset | None = None,
     ) -> np.ndarray:
         """Log-probabilities of the next token for beam search."""
-        return log_softmax(self.scores(logits, state, recent_pitches))
+        return log_softmax(self.scores(logits, state, recent_pitches, onset))
 
     def choose(
         self,
@@ -246,12 +368,13 @@ class LogitsProcessor:
         rng: np.random.Generator,
         recent_pitches: Iterable[int] = (),
         among: np.ndarray | None = None,
+        onset: Onset | None = None,
     ) -> int:
         """The next token: greedy takes the argmax, sample draws, both after the top-k offset.
 
         ``among`` (bool per id) narrows the choice further (healing the seed's tail); when the
-        constraints leave none of it, the grammar alone decides among it."""
-        out = self.scores(logits, state, recent_pitches)
+        constraints leave none of it, the grammar alone decides among it. ``onset``: the onset guard."""
+        out = self.scores(logits, state, recent_pitches, onset)
         if among is not None:
             narrowed = np.where(among, out, NEG_INF)
             if not np.isfinite(narrowed).any():

@@ -12,6 +12,10 @@
 
 Overlapping notes of the same pitch and channel: a second note-on first ends the sounding one (a
 retrigger), and the first note's own note-off is then skipped, so each note-on sent gets one note-off.
+
+Late notes: a note-on whose due time passed by more than ``late_ms`` when it could be sent (after a stall,
+or from an answer that fell behind) is not sent, nor its note-off; ``LatenessStats.dropped`` counts them.
+So a process that was stopped for seconds does not fire its backlog at once when it goes on.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bridge.notes import Note
+from bridge.params import param_table
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +114,7 @@ class LatenessStats:
         self.late = 0
         self.max_ns = 0
         self.behind = 0  # events scheduled after they were due (generation did not keep up)
+        self.dropped = 0  # note-ons not sent (with their note-offs): more than late_ms late
         self._recent: deque[int] = deque(maxlen=window)
         self._lock = threading.Lock()
 
@@ -129,12 +135,18 @@ class LatenessStats:
             else:
                 self._recent.append(lateness_ns)
 
+    def record_dropped(self) -> None:
+        """One note-on (and its note-off) not sent: too late."""
+        with self._lock:
+            self.dropped += 1
+
     def snapshot(self) -> dict[str, float]:
-        """``count``, ``late`` (over ``late_ns``), ``max_ms``, ``behind``, and the scheduler's jitter
-        ``p50_ms``/``p99_ms`` over the recent events that arrived in time."""
+        """``count``, ``late`` (over ``late_ns``), ``max_ms``, ``behind``, ``dropped`` (not sent: too late),
+        and the scheduler's jitter ``p50_ms``/``p99_ms`` over the recent events that arrived in time."""
         with self._lock:
             recent = sorted(self._recent)
             count, late, max_ns, behind = self.count, self.late, self.max_ns, self.behind
+            dropped = self.dropped
 
         def pct(q: float) -> float:
             if not recent:
@@ -142,7 +154,7 @@ class LatenessStats:
             return recent[min(len(recent) - 1, int(q * len(recent)))] / NS_PER_MS
 
         return {"count": count, "late": late, "max_ms": max_ns / NS_PER_MS, "behind": behind,
-                "p50_ms": pct(0.5), "p99_ms": pct(0.99)}
+                "dropped": dropped, "p50_ms": pct(0.5), "p99_ms": pct(0.99)}
 
 
 class BeatTimeline:
@@ -179,16 +191,19 @@ class Scheduler:
     """Sends note events when due; not thread-safe (one owner calls every method).
 
     ``clock()`` returns monotonic ns; ``output`` receives the events. ``warn_late_ns``: events later than
-    this are logged. (The output offset, ``latency_ms``, is in the due times the engine gives.)
+    this are logged. ``late_ms`` (default: the registry's): a note-on later than this is dropped with its
+    note-off. (The output offset, ``latency_ms``, is in the due times the engine gives.)
     """
 
     def __init__(self, clock: Callable[[], int], output: EventSink, *, tempo_bpm: float = 120.0,
-                 warn_late_ns: int = 5 * NS_PER_MS) -> None:
+                 warn_late_ns: int = 5 * NS_PER_MS, late_ms: float | None = None) -> None:
         _check_tempo(tempo_bpm)
         self.clock = clock
         self.output = output
         self.tempo_bpm = tempo_bpm
         self.warn_late_ns = warn_late_ns
+        self.late_ns = 0
+        self.set_late_ms(float(param_table()["late_ms"].default) if late_ms is None else late_ms)
         self.stats = LatenessStats()
         self._heap: list[tuple[int, int, int, Event]] = []
         self._seq = itertools.count()
@@ -200,6 +215,12 @@ class Scheduler:
         """Tempo used to turn durations into ns for notes scheduled from now on."""
         _check_tempo(tempo_bpm)
         self.tempo_bpm = tempo_bpm
+
+    def set_late_ms(self, late_ms: float) -> None:
+        """Note-ons later than ``late_ms`` are dropped (with their note-offs) from now on."""
+        if not late_ms > 0:
+            raise ValueError(f"late_ms must be > 0, got {late_ms!r}")
+        self.late_ns = round(late_ms * NS_PER_MS)
 
     def beats_to_ns(self, beats: float) -> int:
         """``beats`` at the current tempo, in ns."""
@@ -265,6 +286,10 @@ class Scheduler:
             del self._sounding[key]
             self._out_off(ev.pitch, ev.channel)
         else:
+            if now - ev.due_ns > self.late_ns:
+                self.stats.record_dropped()  # its note-off finds it not sounding, and is skipped
+                log.debug("note-on %d dropped: %.1f ms late", ev.pitch, (now - ev.due_ns) / NS_PER_MS)
+                return
             if key in self._sounding:
                 del self._sounding[key]
                 self._out_off(ev.pitch, ev.channel)

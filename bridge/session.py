@@ -38,11 +38,12 @@ class SessionConfig:
     phrase_end: str = str(_DEFAULTS["phrase_end"])
     gap_seconds: float = float(_DEFAULTS["gap_seconds"])
     feedback_suppress: bool = bool(_DEFAULTS["feedback_suppress"])
+    max_hold_s: float = float(_DEFAULTS["max_hold_s"])
 
     @classmethod
     def of(cls, values: dict[str, Any]) -> SessionConfig:
         return cls(str(values["mode"]), str(values["phrase_end"]), float(values["gap_seconds"]),
-                   bool(values["feedback_suppress"]))
+                   bool(values["feedback_suppress"]), float(values["max_hold_s"]))
 
 
 class EnginePort(Protocol):
@@ -80,7 +81,8 @@ class Session:
         self.capture = PhraseCapture(tempo_bpm=grid.tempo_bpm, phrase_end=self.config.phrase_end,
                                      gap_seconds=self.config.gap_seconds, bar_beats=grid.bar_beats,
                                      max_notes=max_notes, window_chunk=window_chunk, feedback=feedback,
-                                     feedback_suppress=self.config.feedback_suppress)
+                                     feedback_suppress=self.config.feedback_suppress,
+                                     max_hold_s=self.config.max_hold_s)
         self._on_state = on_state
         self._on_phrase = on_phrase
         self.has_seed = False
@@ -100,7 +102,8 @@ class Session:
     def configure(self, config: SessionConfig, now_ns: int) -> None:
         """New phrase settings (a parameter changed)."""
         self.config = config
-        self.capture.configure(phrase_end=config.phrase_end, gap_seconds=config.gap_seconds)
+        self.capture.configure(phrase_end=config.phrase_end, gap_seconds=config.gap_seconds,
+                               max_hold_s=config.max_hold_s)
         self.capture.feedback_suppress = config.feedback_suppress
         self._update(now_ns)
 
@@ -119,9 +122,7 @@ class Session:
         if beats is not None and velocity > 0:
             heapq.heappush(self._releases, (t_ns + self.timeline.grid.ns(beats), channel, pitch))
         if velocity == 0:
-            peek = self.capture.peek(t_ns)
-            if peek is not None and not self.capture.held:
-                self._engine.prefix(peek.notes, self._settings(peek.tempo_bpm))  # prefill while playing
+            self._offer(t_ns)
         elif self.config.mode == "continuous":
             bar_ns = self.capture.bar_beats * self.capture.ns_per_beat
             if self._last_reseed_ns is None or t_ns - self._last_reseed_ns >= bar_ns:
@@ -129,6 +130,12 @@ class Session:
                 if recent is not None:
                     self._last_reseed_ns = t_ns
                     self._seed(recent, t_ns)
+        self._update(t_ns)
+
+    def control(self, number: int, value: int, channel: int, t_ns: int) -> None:
+        """A MIDI control change: the sustain pedal and all notes / sound off reach the capture."""
+        if self.capture.control_change(number, value, channel, t_ns):
+            self._offer(t_ns)
         self._update(t_ns)
 
     def phrase(self, notes: Sequence[Note], t_ns: int) -> None:
@@ -185,7 +192,9 @@ class Session:
 
     def next_wake(self, now_ns: int) -> int | None:
         """When :meth:`poll` has something to do next (ns), or None."""
-        times = [t for t in (self.capture.pending_end(), self._answer_end_ns) if t is not None]
+        capture = self.capture
+        times = [t for t in (capture.pending_end(), capture.next_release(), self._answer_end_ns)
+                 if t is not None]
         if self._releases:
             times.append(self._releases[0][0])
         return min(times) if times else None
@@ -195,6 +204,8 @@ class Session:
         while self._releases and self._releases[0][0] <= now_ns:
             due, channel, pitch = heapq.heappop(self._releases)
             self.note(pitch, 0, channel, due)
+        if self.capture.release_stale(now_ns):
+            self._offer(now_ns)
         phrase = self.capture.poll(now_ns)
         if phrase is not None:
             self._phrase_done(phrase)
@@ -203,6 +214,12 @@ class Session:
         self._update(now_ns)
 
     # ------------------------------------------------------------ internals
+
+    def _offer(self, t_ns: int) -> None:
+        """Nothing sounds on the input any more: offer the phrase so far, to prefill while playing."""
+        peek = self.capture.peek(t_ns)
+        if peek is not None and not self.capture.held:
+            self._engine.prefix(peek.notes, self._settings(peek.tempo_bpm))
 
     def _phrase_done(self, phrase: Phrase, length_beats: float | None = None) -> None:
         log.info("phrase of %d notes ended (%s)", len(phrase.notes), phrase.reason)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge.bounded_files import FileRefused, check_file
 from bridge.gcn_maths import gcn_forward, normalized_adjacency, scale_features, unit_rows
 from bridge.model import MANIFEST, ModelError, check_name, load_npz, read_json, sha256_file
 
@@ -283,8 +284,12 @@ def _checked_style_files(models_root: Path, name: str) -> dict[str, Path]:
         path = (root / rel).resolve()
         if Path(rel).is_absolute() or ".." in Path(rel).parts or path.parent != style_dir:
             raise StyleError(f"style {name!r}: manifest path {rel!r} is not a file of {STYLES_DIR}/{name}/")
-        if not path.is_file():
+        if not path.exists():
             raise StyleError(f"style {name!r}: file {rel} is missing")
+        try:  # the size bound before the checksum: a huge file is never read
+            check_file(path, f"style {name!r} file", "npz" if path.suffix.lower() == ".npz" else "json")
+        except FileRefused as exc:
+            raise StyleError(str(exc)) from None
         actual = sha256_file(path)
         if actual != str(item["sha256"]).lower():
             raise StyleError(
@@ -306,7 +311,7 @@ def register_style(models_root: Path, name: str, files: Sequence[str], **info: o
     """Add or replace style ``name`` in the manifest's ``styles`` section (the models are untouched)."""
     check_name(name)
     path = models_root / MANIFEST
-    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {
+    manifest = read_json(path, "model manifest", "manifest") if path.exists() else {
         "version": 1, "default": "default", "models": {}}
     entry = dict(manifest.get("styles", {}).get(name, {}))
     entry["files"] = [
@@ -335,8 +340,7 @@ def token_embeddings(models_root: Path | str, model: str) -> np.ndarray | None:
                 path = models_root / rel
                 if not path.is_file() or sha256_file(path) != str(item.get("sha256", "")).lower():
                     raise StyleError(f"model {model!r}: weights.npz is missing or changed")
-                with np.load(path, allow_pickle=False) as data:
-                    return np.asarray(data["tok_emb.weight"], dtype=np.float32)
+                return np.asarray(load_npz(path, ("tok_emb.weight",))["tok_emb.weight"], dtype=np.float32)
     except (ModelError, KeyError, OSError, ValueError) as exc:
         log.warning("no token embeddings for model %s: %s", model, exc)
     return None
@@ -367,7 +371,20 @@ def style_from_sequences(
 
     Without token embeddings, a spectral embedding of the graph stands in.
     """
-    graph = count_transitions(sequences, vocab_size, skip=skip)
+    return style_from_graph(name, count_transitions(sequences, vocab_size, skip=skip), base_embeddings,
+                            gcn, card)
+
+
+def style_from_graph(
+    name: str,
+    graph: StyleGraph,
+    base_embeddings: np.ndarray | None,
+    gcn: dict[str, np.ndarray] | None = None,
+    card: dict | None = None,
+) -> Style:
+    """A style of a graph counted already (:func:`count_transitions`, or running counts): node
+    embeddings as :func:`style_from_sequences` makes them."""
+    vocab_size = graph.vocab_size
     if graph.n_edges == 0:
         raise StyleError("nothing to learn: the phrases hold fewer than two tokens")
     adjacency = normalized_adjacency(graph.dense())

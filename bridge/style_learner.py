@@ -1,17 +1,23 @@
 """Learning a style from a folder of MIDI files without torch: the child process the daemon runs.
 
 ``python -m bridge.style_learner learn FOLDER --name N --tokenizer T --out DIR`` tokenizes every MIDI
-file under the folder with the model's tokenizer, counts the style's graph and embeds it (the decoder's
-token embeddings through an earlier style's graph network, when given), and writes the style folder.
+file under the folder (files whose links lead outside it are left out) with the model's tokenizer,
+counts the style's graph and embeds it (the decoder's token embeddings through an earlier style's graph
+network, when given), and writes the style folder.
 The daemon's :class:`~bridge.style_service.StyleService` runs it in a child process, so a long job never
 holds the interpreter the scheduler needs; ``export/style_graph.py`` tokenizes with the same function.
+With ``--memory-mb`` the child caps its own address space first; it exits by itself when the process
+that started it goes away.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,15 +53,14 @@ def tokenize_midi_files(
     return sequences, failed
 
 
-
-
 def learn_folder(folder: Path, tokenizer: Path, name: str, base: np.ndarray | None,
                  gcn: dict[str, np.ndarray] | None) -> Style:
     """A style from a folder of MIDI files, without torch (the runtime's learning)."""
     from bridge.tokens import TokenScheme
 
     scheme = TokenScheme.from_file(tokenizer)
-    files = midi_files(folder)
+    root = Path(folder).resolve()
+    files = [f for f in midi_files(folder) if f.resolve().is_relative_to(root)]
     sequences, failed_files = tokenize_midi_files(files, scheme.tokenizer)
     failed = [path.name for path in failed_files]
     if not sequences:
@@ -76,8 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     learn.add_argument("--out", type=Path, required=True)
     learn.add_argument("--base", type=Path, help="token embeddings (.npy)")
     learn.add_argument("--gcn", type=Path, help="graph-network weights (.npz)")
+    learn.add_argument("--memory-mb", type=int, default=0, help="cap this process's address space (MB)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    if args.memory_mb > 0:
+        limit_memory(args.memory_mb)
+    follow_parent()
     try:
         base = np.load(args.base, allow_pickle=False) if args.base else None
         gcn = None
@@ -89,7 +98,39 @@ def main(argv: list[str] | None = None) -> int:
     except (StyleError, ModelError, OSError, ValueError) as exc:
         print(f"cannot learn a style from {args.folder}: {exc}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print(f"cannot learn a style from {args.folder}: it needs more than the memory budget of "
+              f"{args.memory_mb} MB (segue serve --learn-memory-mb MB)", file=sys.stderr)
+        return 1
     return 0
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space (where the platform allows it)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError) as exc:
+        log.warning("memory budget not set: %s", exc)
+
+
+def follow_parent(interval_s: float = 0.25) -> None:
+    """Exit when the process that started this one is gone (a daemon killed before it could end us)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 if __name__ == "__main__":

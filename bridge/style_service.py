@@ -3,10 +3,11 @@
 :class:`StyleService` attaches a style's ``graph`` and ``blend`` samplers to the model the engine plays
 (``model.samplers``), and swaps them when the performer picks another style or learns one. Loading and
 learning run off the daemon's threads: a worker thread loads styles and learns from the phrases of
-this session (numpy only); a folder of MIDI files is tokenized and learned in a child process
-(``python -m bridge.style_learner learn ...``), so a long job never holds the interpreter the
-scheduler needs. A job that fails reports a typed error (``StyleSelectError``, ``StyleLearnError``) and
-the old style keeps playing. The engine owns the model's samplers: a style loaded or learned here is
+this session (numpy only, incrementally and within a CPU budget: ``bridge.live_style``); a folder of
+MIDI files under a style root is tokenized and learned in a child process with a time and memory
+budget (``bridge.folder_learning``), so a long job never holds the interpreter the scheduler needs.
+A job that fails reports a typed error (``StyleSelectError``, ``StyleLearnError``) and the old style
+keeps playing. The engine owns the model's samplers: a style loaded or learned here is
 sent to it (``deliver(samplers, decoder)``, the engine's ``install``), never written from this thread.
 """
 
@@ -19,32 +20,27 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections import deque
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bridge.config import ServeConfig
 from bridge.errors import SegueError, StyleLearnError, StyleSelectError
+from bridge.folder_learning import LearnChild, resolve_style_folder, style_roots
+from bridge.live_style import LIVE, LiveLearner
 from bridge.model import ModelError, check_name, sha256_file
 from bridge.notes import Note
 from bridge.samplers.blend import BlendSampler
 from bridge.samplers.graph import GraphSampler
 from bridge.sampling import SamplingParams
-from bridge.style import (
-    Style,
-    StyleError,
-    available_styles,
-    style_from_sequences,
-    token_embeddings,
-)
+from bridge.style import Style, StyleError, available_styles, token_embeddings
 
 log = logging.getLogger(__name__)
 
-LIVE = "live"
-LEARN_TIMEOUT_S = 600.0
-MAX_LIVE_PHRASES = 512
+_SERVE = ServeConfig()  # the learning child's budgets by default: --learn-seconds, --learn-memory-mb
 
 
 def find_style(folders: Sequence[Path], name: str) -> Path:
@@ -75,8 +71,13 @@ class StyleService:
 
     def __init__(self, folders: Sequence[Path], on_error: Callable[[SegueError], None],
                  weight: float = 0.5, on_change: Callable[[str], None] | None = None,
-                 sampling: Callable[[], SamplingParams] | None = None) -> None:
+                 sampling: Callable[[], SamplingParams] | None = None,
+                 roots: Sequence[str | Path] = (), learn_seconds: float = _SERVE.learn_seconds,
+                 learn_memory_mb: int = _SERVE.learn_memory_mb, live: LiveLearner | None = None) -> None:
         self.folders = [Path(f) for f in folders]
+        self.roots = style_roots(roots)  # folders /segue/style/learn may read: the user's, then --style-root
+        self.child = LearnChild(learn_seconds, learn_memory_mb)
+        self.learner = live if live is not None else LiveLearner()  # written by the worker only
         self._on_error = on_error
         self._on_change = on_change
         self._weight = float(weight)  # the blend's first weight; the engine sets it per continuation
@@ -86,10 +87,8 @@ class StyleService:
         self._style: Style | None = None
         self._lock = threading.Lock()
         self._jobs: queue.Queue[tuple[str, Any] | None] = queue.Queue()
-        self._busy = threading.Event()
         self._live = False
-        self._live_dirty = False
-        self._phrases: deque[tuple[tuple[Note, ...], float]] = deque(maxlen=MAX_LIVE_PHRASES)
+        self._base_of: tuple[Any, np.ndarray | None] | None = None  # (bundle, its token embeddings)
         self._worker = threading.Thread(target=self._run, name="segue-styles", daemon=True)
         self._worker.start()
 
@@ -149,73 +148,71 @@ class StyleService:
         self._submit("select", name)
 
     def learn(self, source: str) -> None:
-        """Learn a style from a folder of MIDI files, or from this session's phrases (``live``)."""
+        """Learn a style from a folder of MIDI files under a style root, or from this session's phrases
+        (``live``). A folder outside the roots raises the one :func:`~bridge.folder_learning.refusal`."""
         if source == LIVE:
-            self._live = True
-            self._submit("live", None)
+            self._jobs.put(("live", None))
             return
-        folder = Path(source).expanduser()
-        if not folder.is_dir():
-            raise StyleError(f"style folder {folder} is not a directory")
-        self._submit("folder", folder)
+        self._jobs.put(("folder", resolve_style_folder(source, self.roots)))
 
     def add_phrase(self, notes: Sequence[Note], tempo_bpm: float) -> None:
         """Remember a phrase the performer played; a live style learns from it in the background."""
-        if not notes:
-            return
-        self._phrases.append((tuple(notes), float(tempo_bpm)))
-        if self._live:
-            self._submit("live", None)
+        if notes:
+            self._jobs.put(("phrase", (tuple(notes), float(tempo_bpm))))
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """True once no job is queued or running (for tests and shutdown)."""
-        import time
-
+        """True once no job is queued or running and no live rebuild is pending (tests, shutdown)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._jobs.empty() and not self._busy.is_set():
+            if self._jobs.unfinished_tasks == 0 and not (self._live and self.learner.dirty):
                 return True
             time.sleep(0.01)
         return False
 
     def close(self) -> None:
-        """Stop the worker (a running folder job is abandoned with its child process)."""
+        """Stop the worker; a folder's learning child is ended with its process group."""
+        self.child.close()
         self._jobs.put(None)
         self._worker.join(timeout=2.0)
 
     # ---- the worker ----------------------------------------------------------------------------
 
     def _submit(self, kind: str, arg: Any) -> None:
-        if kind == "live":
-            if self._live_dirty:
-                return  # a live update is queued already: it will see every phrase
-            self._live_dirty = True
         self._jobs.put((kind, arg))
+
+    def _next_job(self) -> tuple[str, Any] | None:
+        """The next message, or a live rebuild when one is pending and its time has come."""
+        if not (self._live and self.learner.dirty):
+            return self._jobs.get()
+        try:
+            return self._jobs.get(timeout=max(0.0, self.learner.due_in()))
+        except queue.Empty:
+            self._jobs.put(("rebuild", None))  # counted as a job, so wait_idle sees it
+            return self._jobs.get()
 
     def _run(self) -> None:
         while True:
-            job = self._jobs.get()
+            job = self._next_job()
             if job is None:
+                self._jobs.task_done()
                 return
-            self._busy.set()
             kind, arg = job
             failure = StyleSelectError if kind == "select" else StyleLearnError
             try:
-                if kind == "select":
-                    style = self._load(arg)
-                    self._live = False
-                elif kind == "folder":
-                    style = self._learn_folder(arg)
-                    self._live = False
+                if kind == "phrase":
+                    self.learner.add(*arg)
+                elif kind == "live":
+                    self._live = True
+                    self.learner.dirty = True  # rebuild from the phrases heard so far
+                elif kind == "rebuild":
+                    self._rebuild_live()
                 else:
-                    self._live_dirty = False
-                    style = self._learn_live()
-                    if style is None:
-                        continue
-                model = self._model
-                if model is None:
-                    raise StyleError("no model is loaded")
-                self._install(model, style, deliver=self._deliver)
+                    style = self._load(arg) if kind == "select" else self._learn_folder(arg)
+                    self._live = False
+                    model = self._model
+                    if model is None:
+                        raise StyleError("no model is loaded")
+                    self._install(model, style, deliver=self._deliver)
             except (StyleError, ModelError, OSError, ValueError, subprocess.SubprocessError) as exc:
                 current = self._style.name if self._style is not None else "none"
                 log.warning("style job %s failed: %s", kind, exc)
@@ -224,7 +221,7 @@ class StyleService:
                 log.exception("style job %s crashed", kind)
                 self._on_error(failure(f"style job failed: {exc}"))
             finally:
-                self._busy.clear()
+                self._jobs.task_done()
 
     def _load(self, name: str) -> Style:
         return Style.load(find_style(self.folders, name), name)
@@ -263,25 +260,24 @@ class StyleService:
             self._on_change(style.name)
 
     def _base(self, model: Any) -> tuple[np.ndarray | None, dict[str, np.ndarray] | None]:
+        """The decoder's token embeddings (read and checked once per model) and the current style's
+        graph network (worker thread)."""
         bundle = getattr(model.samplers.get("decoder"), "bundle", None)
-        base = token_embeddings(bundle.path.parent, bundle.name) if bundle is not None else None
+        if self._base_of is None or self._base_of[0] is not bundle:
+            base = token_embeddings(bundle.path.parent, bundle.name) if bundle is not None else None
+            self._base_of = (bundle, base)
+        base = self._base_of[1]
         current = self._style
         return base, current.gcn if current is not None else None
 
-    def _learn_live(self) -> Style | None:
+    def _rebuild_live(self) -> None:
         model = self._model
         if model is None:
+            self.learner.dirty = False
             raise StyleError("no model is loaded")
-        phrases = list(self._phrases)
-        if not phrases:
-            log.info("live style: waiting for phrases")
-            return None
-        scheme = model.scheme
-        sequences = [scheme.encode(list(notes), tempo) for notes, tempo in phrases]
         base, gcn = self._base(model)
-        skip = [scheme.pad_id, scheme.bos_id, scheme.eos_id]
-        return style_from_sequences(LIVE, sequences, scheme.vocab_size, skip, base, gcn,
-                                    {"sources": {"phrases": len(phrases)}})
+        self.learner.rebuild(model.scheme, base, gcn,
+                             lambda style: self._install(model, style, deliver=self._deliver))
 
     def _learn_folder(self, folder: Path) -> Style:
         model = self._model
@@ -300,8 +296,7 @@ class StyleService:
             if gcn is not None:
                 np.savez(tmp_path / "gcn.npz", **gcn)
                 command += ["--gcn", str(tmp_path / "gcn.npz")]
-            out = subprocess.run(command, capture_output=True, text=True, timeout=LEARN_TIMEOUT_S,
-                                 env=_child_env())
+            out = self.child.run(command, _child_env())
             if out.returncode != 0:
                 lines = (out.stderr or out.stdout).strip().splitlines()
                 raise StyleError(lines[-1] if lines else f"learning exited with status {out.returncode}")

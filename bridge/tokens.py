@@ -189,12 +189,23 @@ class TokenScheme:
     @classmethod
     def from_file(cls, path: Path | str) -> TokenScheme:
         """Load a miditok TSD ``tokenizer.json``."""
+        import tempfile
+
+        from bridge.bounded_files import FileRefused, read_text
+
         tsd_class = import_miditok().TSD
         path = Path(path)
-        if not path.is_file():
+        if not path.exists():
             raise TokenError(f"tokenizer file {path} does not exist")
+        try:  # a bounded read of a regular file; miditok then parses exactly these bytes
+            text = read_text(path, "tokenizer file", "tokenizer")
+        except FileRefused as exc:
+            raise TokenError(str(exc)) from None
         try:
-            tokenizer = tsd_class(params=path)
+            with tempfile.TemporaryDirectory(prefix="segue-tok-") as folder:
+                copy = Path(folder) / "tokenizer.json"
+                copy.write_text(text, encoding="utf-8")
+                tokenizer = tsd_class(params=copy)
         except Exception as exc:  # miditok raises assorted types on a bad file
             raise TokenError(f"tokenizer file {path} is not a miditok TSD tokenizer: {exc}") from exc
         return cls(tokenizer)

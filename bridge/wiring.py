@@ -2,9 +2,11 @@
 the control thread's mailbox.
 
 :class:`Stack` records a closer for each part as it opens; ``close()`` runs them in reverse order and
-goes on past one that fails. :class:`Mailbox` is the control thread's inbox with two lanes: network
-input (bounded: a flood is dropped and counted) and internal calls and events (never dropped, served
-first), so a flood of UDP never holds back what the engine or a parameter change has to say.
+goes on past one that fails. :class:`Mailbox` is the control thread's inbox with three lanes, served in
+this order: priority (stop and panic from the network: small, a repeat of one still waiting is merged
+into it), internal calls and events (never dropped), and network input (bounded: a flood is dropped and
+counted). So a flood of UDP never holds back what the engine or a parameter change has to say, nor a
+performer's stop or panic.
 """
 
 from __future__ import annotations
@@ -62,15 +64,19 @@ def banner(model: str, sampler: str, osc: tuple[str, int], reply: tuple[str, int
 
 
 class _Lane:
-    """The bounded network lane of a :class:`Mailbox`; ``put_nowait`` raises ``queue.Full`` like a
-    ``queue.Queue`` (what the OSC server and the MIDI input expect)."""
+    """A bounded lane of a :class:`Mailbox` for the input threads; ``put_nowait`` raises ``queue.Full``
+    like a ``queue.Queue`` (what the OSC server and the MIDI input expect)."""
 
-    def __init__(self, box: Mailbox, size: int) -> None:
+    def __init__(self, box: Mailbox, size: int, priority: bool = False) -> None:
         self._box = box
         self.maxsize = size
+        self._priority = priority
 
     def put_nowait(self, item: Any) -> None:
-        self._box._put(item, network=True)
+        if self._priority:
+            self._box._put_priority(item)
+        else:
+            self._box._put(item, network=True)
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         self.put_nowait(item)
@@ -83,14 +89,28 @@ class _Lane:
 
 
 class Mailbox:
-    """The control thread's inbox: ``network`` (bounded) and ``call``/``post`` (internal, never dropped)."""
+    """The control thread's inbox: ``priority`` and ``network`` (bounded, for the input threads) and
+    ``call``/``post`` (internal, never dropped).
 
-    def __init__(self, network_size: int = 8192) -> None:
+    The I/O threads only stamp and enqueue; what must act at once (stop, panic) is not run there but
+    put on the priority lane, served before everything else by the one thread that owns the session,
+    so a stop is never delayed by the messages queued before it, and the one-writer rule holds. Each
+    priority item remembers how much network input had arrived before it: :meth:`overtaken` tells the
+    control thread that the network item it is handling came before a stop already served.
+    """
+
+    def __init__(self, network_size: int = 8192, priority_size: int = 64) -> None:
         self._cond = threading.Condition()
-        self._network: deque[Any] = deque()
+        self._network: deque[tuple[int, Any]] = deque()
         self._internal: deque[Any] = deque()
+        self._priority: deque[list[Any]] = deque()  # [network items received before it, item]
         self.network = _Lane(self, network_size)
+        self.priority = _Lane(self, priority_size, priority=True)
         self.dropped = 0
+        self.merged = 0  # priority items merged into an equal one still waiting
+        self._received = 0  # network items received so far (their arrival numbers)
+        self._cut = 0  # control thread: network items before the last priority item served
+        self._current = -1  # control thread: arrival number of the network item being handled
 
     @property
     def pending(self) -> int:
@@ -104,7 +124,8 @@ class Mailbox:
     def post_in_order(self, item: Any) -> None:
         """An item behind the network input received so far (a sync marker), never dropped."""
         with self._cond:
-            self._network.append(item)
+            self._network.append((self._received, item))
+            self._received += 1
             self._cond.notify()
 
     def _put(self, item: Any, network: bool) -> None:
@@ -113,26 +134,61 @@ class Mailbox:
                 if len(self._network) >= self.network.maxsize:
                     self.dropped += 1
                     raise queue.Full
-                self._network.append(item)
+                self._network.append((self._received, item))
+                self._received += 1
             else:
                 self._internal.append(item)
             self._cond.notify()
 
-    def get(self, timeout: float | None) -> Any:
-        """The next item, internal ones first; None after ``timeout`` seconds without one."""
+    def _put_priority(self, item: Any) -> None:
+        key = _key(item)
         with self._cond:
-            if not self._internal and not self._network:
+            for entry in self._priority:
+                if _key(entry[1]) == key:  # the same stop still waiting: it now covers this one too
+                    entry[0] = self._received
+                    self.merged += 1
+                    return
+            if len(self._priority) >= self.priority.maxsize:
+                self.dropped += 1
+                raise queue.Full
+            self._priority.append([self._received, item])
+            self._cond.notify()
+
+    def get(self, timeout: float | None) -> Any:
+        """The next item, priority ones first, then internal ones; None after ``timeout`` s without one."""
+        with self._cond:
+            if not self._priority and not self._internal and not self._network:
                 self._cond.wait(timeout)
+            self._current = -1
+            if self._priority:
+                cut, item = self._priority.popleft()
+                self._cut = max(self._cut, cut)
+                return item
             if self._internal:
                 return self._internal.popleft()
             if self._network:
-                return self._network.popleft()
+                self._current, item = self._network.popleft()
+                return item
             return None
+
+    def overtaken(self) -> bool:
+        """True while the control thread handles a network item received before a priority item it
+        already served (a phrase sent just before a stop: the stop must end it too)."""
+        return 0 <= self._current < self._cut
 
     def drain(self) -> Sequence[Any]:
         """Everything still queued (at close)."""
         with self._cond:
-            items = [*self._internal, *self._network]
+            items = [item for _, item in self._priority] + list(self._internal)
+            items += [item for _, item in self._network]
+            self._priority.clear()
             self._internal.clear()
             self._network.clear()
             return items
+
+
+def _key(item: Any) -> Any:
+    """What makes two priority items the same request (whoever sent it)."""
+    if hasattr(item, "address"):
+        return (item.address, getattr(item, "args", None))
+    return id(item)

@@ -1,4 +1,6 @@
-"""Writes the segue Max patchers (patchers/segue.maxpat, patchers/segue.m4l.maxpat, help/segue.maxhelp).
+"""Writes the segue Max package: the network abstraction (patchers/segue.net.maxpat), the demo patch around
+it (patchers/segue.maxpat), its help patch (help/segue.net.maxhelp), and the Max for Live MIDI effect, both
+as a patcher (patchers/segue.m4l.maxpat) and as the device Live loads (patchers/segue.amxd).
 
 The patchers are generated so that their wiring, inlet/outlet counts and parameter ranges stay consistent;
 edit this file and run ``python maxpatch/build_patchers.py`` rather than editing the JSON by hand (Max
@@ -9,208 +11,19 @@ the daemon's registry (``bridge.params``), so the UI cannot offer a value the da
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-from bridge.params import PARAMS, Param  # noqa: E402
+from amxd import MIDI_EFFECT, device_bytes, patcher_text  # noqa: E402
+from patcher_json import Patcher  # noqa: E402
+from sections import live_button, net_core, param_ui, release_on, replies, resend, status_light  # noqa: E402
 
 SERVER_PORT = 9000
 REPLY_PORT = 9001
-PARAMS_BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
-
-# inlets, outlets and outlet types of the objects these patchers use (Max 8 / Max 9)
-FIXED: dict[str, tuple[int, int, list[str]]] = {
-    "udpsend": (1, 0, []),
-    "udpreceive": (1, 1, [""]),
-    "prepend": (2, 1, [""]),
-    "tosymbol": (1, 1, [""]),
-    "print": (1, 0, []),
-    "notein": (1, 3, ["int", "int", "int"]),
-    "noteout": (3, 0, []),
-    "midiin": (1, 1, ["int"]),
-    "midiout": (1, 0, []),
-    "midiparse": (1, 8, ["", "", "", "int", "int", "", "int", ""]),
-    "midiformat": (7, 2, ["int", ""]),
-    "flush": (2, 2, ["int", "int"]),
-    "loadbang": (1, 1, ["bang"]),
-    "closebang": (1, 1, ["bang"]),
-    "freebang": (1, 1, ["bang"]),
-    "node.script": (1, 2, ["", ""]),
-    "js": (1, 1, [""]),
-    "live.thisdevice": (1, 3, ["bang", "int", "int"]),
-    "live.path": (1, 3, ["", "", ""]),
-    "live.observer": (2, 2, ["", ""]),
-    "clip": (3, 1, [""]),
-    "change": (1, 3, ["", "int", "int"]),
-    "deferlow": (1, 1, [""]),
-}
-UI: dict[str, tuple[int, int, list[str]]] = {
-    "message": (2, 1, [""]),
-    "comment": (1, 0, []),
-    "number": (1, 2, ["", "bang"]),
-    "flonum": (1, 2, ["", "bang"]),
-    "umenu": (1, 3, ["int", "", ""]),
-    "textedit": (1, 4, ["", "int", "", ""]),
-    "button": (1, 1, ["bang"]),
-    "kslider": (2, 2, ["int", "int"]),
-    "live.dial": (1, 2, ["", "float"]),
-    "live.numbox": (1, 2, ["", "float"]),
-    "live.menu": (1, 3, ["", "", "float"]),
-    "live.text": (1, 2, ["", ""]),
-    "live.button": (1, 1, [""]),
-    "panel": (1, 0, []),
-    "inlet": (0, 1, [""]),
-    "outlet": (1, 0, []),
-}
-
-
-class Patcher:
-    """A Max patcher under construction: boxes, patch lines, and the JSON Max reads."""
-
-    def __init__(self, rect: tuple[float, float, float, float] = (60.0, 80.0, 1180.0, 820.0),
-                 devicewidth: float = 0.0) -> None:
-        self.rect = rect
-        self.devicewidth = devicewidth
-        self.boxes: list[dict[str, Any]] = []
-        self.lines: list[dict[str, Any]] = []
-        self._by_id: dict[str, dict[str, Any]] = {}
-
-    def _add(self, box: dict[str, Any]) -> str:
-        box["id"] = f"obj-{len(self.boxes) + 1}"
-        self.boxes.append({"box": box})
-        self._by_id[box["id"]] = box
-        return box["id"]
-
-    def obj(self, text: str, x: float, y: float, w: float | None = None,
-            io: tuple[int, int, list[str]] | None = None, **attrs: Any) -> str:
-        """An object box (``newobj``); inlet/outlet counts from the table, or ``io`` for variable ones."""
-        name = text.split()[0]
-        inlets, outlets, types = io if io is not None else FIXED[name]
-        box = {"maxclass": "newobj", "text": text, "numinlets": inlets, "numoutlets": outlets,
-               "outlettype": types, "patching_rect": [x, y, w or max(40.0, 7.0 * len(text) + 14), 22.0]}
-        box.update(attrs)
-        return self._add(box)
-
-    def route(self, args: list[str], x: float, y: float, w: float | None = None) -> str:
-        """``[route a b c]``: one outlet per argument plus the reject outlet."""
-        return self.obj("route " + " ".join(args), x, y, w, io=(2, len(args) + 1, [""] * (len(args) + 1)))
-
-    def unpack(self, n: int, x: float, y: float) -> str:
-        return self.obj("unpack " + " ".join(["0"] * n), x, y, io=(1, n, ["int"] * n))
-
-    def pack(self, n: int, x: float, y: float) -> str:
-        return self.obj("pack " + " ".join(["0"] * n), x, y, io=(n, 1, [""]))
-
-    def trigger(self, kinds: str, x: float, y: float) -> str:
-        parts = kinds.split()
-        types = ["bang" if k == "b" else "int" if k == "i" else "" for k in parts]
-        return self.obj("t " + kinds, x, y, io=(1, len(parts), types))
-
-    def ui(self, maxclass: str, x: float, y: float, w: float, h: float, **attrs: Any) -> str:
-        inlets, outlets, types = UI[maxclass]
-        box = {"maxclass": maxclass, "numinlets": inlets, "numoutlets": outlets, "outlettype": types,
-               "patching_rect": [x, y, w, h]}
-        if maxclass in ("number", "flonum", "umenu", "textedit", "button", "kslider"):
-            box["parameter_enable"] = 0
-        box.update(attrs)
-        return self._add(box)
-
-    def msg(self, text: str, x: float, y: float, w: float | None = None) -> str:
-        return self.ui("message", x, y, w or max(40.0, 6.6 * len(text) + 12), 22.0, text=text)
-
-    def comment(self, text: str, x: float, y: float, w: float = 260.0, lines: int = 1, **attrs: Any) -> str:
-        return self.ui("comment", x, y, w, 20.0 * lines, text=text, linecount=lines, **attrs)
-
-    def wire(self, src: str, outlet: int, dst: str, inlet: int = 0) -> None:
-        """A patch line; the indices are checked here too, so a bad wire fails the build."""
-        if not 0 <= outlet < self._by_id[src]["numoutlets"]:
-            raise ValueError(f"{src} has no outlet {outlet}")
-        if not 0 <= inlet < self._by_id[dst]["numinlets"]:
-            raise ValueError(f"{dst} has no inlet {inlet}")
-        self.lines.append({"patchline": {"destination": [dst, inlet], "source": [src, outlet]}})
-
-    def present(self, box_id: str, x: float, y: float, w: float | None = None,
-                h: float | None = None) -> None:
-        """Show the box in presentation mode (the Max for Live device view)."""
-        box = self._by_id[box_id]
-        rect = box["patching_rect"]
-        box["presentation"] = 1
-        box["presentation_rect"] = [x, y, w or rect[2], h or rect[3]]
-
-    def to_json(self, description: str = "") -> dict[str, Any]:
-        patcher: dict[str, Any] = {
-            "fileversion": 1,
-            "appversion": {"major": 8, "minor": 6, "revision": 0, "architecture": "x64", "modernui": 1},
-            "classnamespace": "box",
-            "rect": list(self.rect),
-            "openinpresentation": 1 if self.devicewidth else 0,
-            "default_fontsize": 12.0,
-            "default_fontname": "Arial",
-            "gridsize": [15.0, 15.0],
-            "description": description,
-            "digest": "",
-            "tags": "segue osc midi",
-            "boxes": self.boxes,
-            "lines": self.lines,
-            "dependency_cache": [],
-            "autosave": 0,
-        }
-        if self.devicewidth:
-            patcher["devicewidth"] = self.devicewidth
-        return {"patcher": patcher}
-
-
-# ---------------------------------------------------------------- shared sections
-
-
-def _param_ui(p: Patcher, name: str, x: float, y: float, send: str, live: bool) -> str:
-    """A labelled control for parameter ``name`` wired through [prepend /segue/set name] to ``send``."""
-    param = PARAMS_BY_NAME[name]
-    p.comment(name, x, y, 110.0)
-    pre = p.obj(f"prepend /segue/set {name}", x, y + 50, 180.0)
-    p.wire(pre, 0, send)
-    if param.choices is not None:
-        if live:
-            ctl = p.ui("live.menu", x, y + 22, 100.0, 15.0, varname=f"segue_{name}",
-                       saved_attribute_attributes={"valueof": {
-                           "parameter_longname": f"segue {name}", "parameter_shortname": name[:8],
-                           "parameter_type": 2, "parameter_enum": list(param.choices),
-                           "parameter_initial_enable": 1,
-                           "parameter_initial": [param.choices.index(str(param.default))]}})
-        else:
-            items: list[str] = []
-            for choice in param.choices:
-                items += [choice, ","]
-            ctl = p.ui("umenu", x, y + 22, 110.0, 22.0, items=items[:-1])
-        p.wire(ctl, 1, pre)  # the item text
-    elif param.type is str:
-        ctl = p.ui("textedit", x, y + 22, 110.0, 22.0, keymode=1, lines=1)
-        sym = p.obj("tosymbol", x + 120, y + 22)
-        p.wire(ctl, 0, sym)
-        p.wire(sym, 0, pre)
-    else:
-        lo, hi = float(param.min), float(param.max)  # type: ignore[arg-type]
-        if name == "top_k":
-            hi = min(hi, 1000.0)  # a practical span for a dial; the daemon takes up to its own maximum
-        if live:
-            kind = "live.dial" if param.type is float else "live.numbox"
-            ctl = p.ui(kind, x, y + 22, 44.0 if kind == "live.dial" else 50.0, 48.0 if kind == "live.dial"
-                       else 15.0, varname=f"segue_{name}", saved_attribute_attributes={"valueof": {
-                           "parameter_longname": f"segue {name}", "parameter_shortname": name[:8],
-                           "parameter_type": 0 if param.type is float else 1,
-                           "parameter_mmin": lo, "parameter_mmax": hi, "parameter_initial_enable": 1,
-                           "parameter_initial": [param.default], "parameter_unitstyle": 1}})
-        else:
-            kind = "flonum" if param.type is float else "number"
-            ctl = p.ui(kind, x, y + 22, 70.0, 22.0, minimum=lo, maximum=hi)
-        p.wire(ctl, 0, pre)
-    return ctl
-
 
 SEND_MESSAGES = [
     "/segue/phrase 60 100 0. 1. 62 100 1. 1. 64 100 2. 1. 67 100 3. 1.",
@@ -225,70 +38,70 @@ SEND_MESSAGES = [
 ]
 PARAM_CONTROLS = ["sampler", "strategy", "temperature", "top_k", "top_p", "blend", "tempo", "length_beats",
                   "length_notes", "mode", "phrase_end", "style"]
-REPLIES = ["/segue/noteon", "/segue/noteoff", "/segue/note", "/segue/status", "/segue/error", "/segue/value",
-           "/segue/pong"]
-
-
-def _replies(p: Patcher, x: float, y: float) -> tuple[str, str, str]:
-    """udpreceive -> route; returns (route, noteon/off unpack, status display)."""
-    recv = p.obj(f"udpreceive {REPLY_PORT}", x, y)
-    route = p.route(REPLIES, x, y + 40, 520.0)
-    p.wire(recv, 0, route)
-    notes = p.unpack(3, x, y + 90)
-    p.wire(route, 0, notes)
-    p.wire(route, 1, notes)
-    labels = ["last note: pitch velocity beats channel", "status", "error", "value", "pong"]
-    for i, label in enumerate(labels):
-        row = y + 130 + 52 * i
-        p.comment(label, x + 150, row, 260.0)
-        setter = p.obj("prepend set", x + 150, row + 22)
-        show = p.msg("", x + 250, row + 22, 300.0)
-        p.wire(route, 2 + i, setter)
-        p.wire(setter, 0, show)
-    err = p.obj("print segue", x + 560, y + 130 + 52 * 2 + 22)
-    p.wire(route, 4, err)
-    return route, notes, ""
-
-
-def _release_on(p: Patcher, event: str, send: str, flush: str) -> str:
-    """On ``event`` (closebang, freebang): /segue/panic to the daemon and all notes off through
-    ``flush``; returns the trigger, whose left outlet is free for stopping the daemon."""
-    bang = p.obj(event, 30, 560)
-    trig = p.trigger("b b b", 30, 596)
-    panic = p.msg("/segue/panic", 150, 630)
-    p.wire(bang, 0, trig)
-    p.wire(trig, 2, panic)
-    p.wire(panic, 0, send)
-    p.wire(trig, 1, flush)
-    return trig
-
-
-def _daemon(p: Patcher, x: float, y: float, close: str) -> str:
-    """node.script running segue-daemon.js, with start/stop messages and stop on ``close``."""
-    p.comment("daemon (needs `segue` on the PATH, or send: command /path/to/segue)", x, y, 420.0)
-    start = p.msg(f"start {SERVER_PORT} {REPLY_PORT}", x, y + 24)
-    stop = p.msg("stop", x + 120, y + 24)
-    node = p.obj("node.script segue-daemon.js @autostart 1", x, y + 60, 260.0,
-                 saved_object_attributes={"autostart": 1, "defer": 0, "watch": 0})
-    log = p.obj("print segue-daemon", x, y + 96)
-    p.wire(start, 0, node)
-    p.wire(stop, 0, node)
-    p.wire(node, 0, log)
-    p.wire(close, 0, stop)
-    return node
 
 
 # ---------------------------------------------------------------- the patchers
 
 
+def build_net() -> Patcher:
+    """patchers/segue.net.maxpat, the abstraction [segue.net PORT REPLY_PORT]: the daemon and the network,
+    no MIDI. Inlet: /segue/... messages to the daemon, and "daemon start|stop|restart|command ...|options
+    ..." for the daemon itself. Left outlet: continuation note-on/off (pitch velocity channel). Right
+    outlet: every reply as it came (address first), plus "daemon running PID", "daemon exited CODE",
+    "daemon error TEXT" and "daemon ready" (the daemon answered its first ping after a start)."""
+    p = Patcher(rect=(80.0, 100.0, 900.0, 640.0))
+    p.comment("segue.net: the segue daemon on udp #1, replies on udp #2 (arguments: port, reply port)", 30, 4,
+              640.0, fontsize=14.0)
+    inlet = p.ui("inlet", 30, 36, 30.0, 30.0, comment="/segue/... messages; daemon start|stop|restart")
+    net = net_core(p, 30, 190, "#1", "#2")
+    to_daemon = p.route(["daemon"], 30, 76, 120.0)
+    p.wire(inlet, 0, to_daemon)
+    p.wire(to_daemon, 1, net.send)
+    verbs = p.route(["restart", "start", "stop"], 30, 110, 220.0)
+    p.wire(to_daemon, 0, verbs)
+    p.wire(verbs, 0, net.restart)
+    p.wire(verbs, 1, net.start)
+    p.wire(verbs, 2, net.stop)
+    p.wire(verbs, 3, net.node)  # command ..., options ...
+
+    # the daemon starts when the patch opens: after loading has finished, at low priority
+    load = p.obj("loadbang", 330, 36)
+    later = p.obj("deferlow", 330, 70)
+    p.wire(load, 0, later)
+    p.wire(later, 0, net.start)
+    # and stops when the patch closes or this object is deleted, after /segue/panic
+    gone = p.obj("freebang", 460, 36)
+    last = p.trigger("b b", 460, 70)
+    panic = p.msg("/segue/panic", 540, 104)
+    p.wire(gone, 0, last)
+    p.wire(last, 1, panic)
+    p.wire(panic, 0, net.send)
+    p.wire(last, 0, net.stop)
+
+    notes_out = p.ui("outlet", 330, 600, 30.0, 30.0,
+                     comment="continuation note-on/off: pitch velocity channel")
+    replies_out = p.ui("outlet", 700, 600, 30.0, 30.0,
+                       comment="every reply (address first); daemon running|exited|error|ready")
+    p.wire(net.notes, 0, notes_out)
+    p.wire(net.notes, 1, notes_out)
+    p.wire(net.recv, 0, replies_out)
+    status = p.obj("prepend daemon", 520, 286, 110.0)
+    p.wire(net.node, 0, status)
+    p.wire(status, 0, replies_out)
+    ready = p.msg("daemon ready", 520, 480)
+    p.wire(net.ready, 0, ready)
+    p.wire(ready, 0, replies_out)
+    return p
+
+
 def build_main() -> Patcher:
-    """patchers/segue.maxpat: the full client; also usable as an object ([segue]) with 1 inlet, 2 outlets."""
+    """patchers/segue.maxpat: the demo around [segue.net 9000 9001]: MIDI and on-screen keys in, every
+    parameter, the replies shown, the continuation out through [noteout]; a status light and a restart
+    button, all in presentation too."""
     p = Patcher()
     p.comment("segue: play a phrase in, hear it continued. Server udp 9000, replies on udp 9001.", 30, 10,
               700.0, fontsize=16.0)
-    send = p.obj(f"udpsend 127.0.0.1 {SERVER_PORT}", 30, 740, 170.0)
-    inlet = p.ui("inlet", 30, 40, 30.0, 30.0, comment="OSC messages to the daemon (/segue/...)")
-    p.wire(inlet, 0, send)
+    net = p.obj(f"segue.net {SERVER_PORT} {REPLY_PORT}", 30, 740, 170.0, io=(1, 2, ["", ""]))
 
     # notes in: MIDI keyboard and on-screen keys
     p.comment("notes in (MIDI keyboard or click)", 30, 80, 240.0)
@@ -297,58 +110,85 @@ def build_main() -> Patcher:
     for i in range(3):
         p.wire(notein, i, pack3, i)
     keys = p.ui("kslider", 150, 104, 224.0, 53.0, mode=1)
+    p.present(keys, 10, 40)
     pack2 = p.pack(2, 150, 170)
     p.wire(keys, 0, pack2, 0)
     p.wire(keys, 1, pack2, 1)
     note = p.obj("prepend /segue/note", 30, 204, 130.0)
     p.wire(pack3, 0, note)
     p.wire(pack2, 0, note)
-    p.wire(note, 0, send)
+    p.wire(note, 0, net)
 
     # phrases and transport
     p.comment("phrase and transport", 30, 250, 240.0)
     for i, text in enumerate(SEND_MESSAGES):
         m = p.msg(text, 30, 274 + 30 * i, 430.0 if i == 0 else None)
-        p.wire(m, 0, send)
+        p.wire(m, 0, net)
+        if text in ("/segue/continue", "/segue/stop", "/segue/panic", "/segue/clear"):
+            p.present(m, 250 + 110 * (i % 2), 40 + 28 * ((i - 1) // 2), 104.0)
 
     # parameters
     p.comment("parameters (ranges are the daemon's)", 480, 80, 300.0)
+    controls = []
     for i, name in enumerate(PARAM_CONTROLS):
         col, row = i % 3, i // 3
-        _param_ui(p, name, 480 + 230 * col, 104 + 90 * row, send, live=False)
+        ctl, label = param_ui(p, name, 480 + 230 * col, 104 + 90 * row, net, live=False)
+        p.present(label, 10 + 150 * col, 110 + 50 * row)
+        p.present(ctl, 10 + 150 * col, 130 + 50 * row)
+        controls.append(ctl)
 
-    # replies and MIDI out
-    route, notes, _ = _replies(p, 480, 480)
-    flush = p.obj("flush", 480, 610)
-    noteout = p.obj("noteout", 480, 650)
+    # the daemon: status light, restart, and every dial re-sent when it answers after a (re)start
+    p.comment("daemon", 480, 450, 60.0)
+    daemon = p.route(["daemon"], 480, 474, 120.0)
+    p.wire(net, 1, daemon)
+    events = p.route(["running", "exited", "error", "ready"], 480, 508, 260.0)
+    p.wire(daemon, 0, events)
+    on_t, off_t = p.trigger("b", 480, 542), p.trigger("b", 560, 542)
+    p.wire(events, 0, on_t)
+    p.wire(events, 1, off_t)
+    p.wire(events, 2, off_t)
+    on, off = p.msg("1", 480, 574), p.msg("0", 560, 574)
+    p.wire(on_t, 0, on)
+    p.wire(off_t, 0, off)
+    light = status_light(p, on, off, 640, 574)
+    p.present(light, 460, 10)
+    status_label = p.comment("daemon running", 664, 574, 110.0)
+    p.present(status_label, 480, 9)
+    restart = p.msg("daemon restart", 780, 450)
+    p.wire(restart, 0, net)
+    p.present(restart, 370, 10, 84.0)
+    for i, text in enumerate(("daemon start", "daemon stop")):
+        p.wire(p.msg(text, 900 + 100 * i, 450), 0, net)
+    resend(p, events, 3, controls, 780, 508)
+
+    # replies shown, notes out
+    replies(p, daemon, 1, 30, 880)
+    notes = p.unpack(3, 480, 640)
+    p.wire(net, 0, notes)
+    flush = p.obj("flush", 480, 680)
+    noteout = p.obj("noteout", 480, 720)
     p.wire(notes, 0, flush, 0)
     p.wire(notes, 1, flush, 1)
     p.wire(notes, 2, noteout, 2)
     p.wire(flush, 0, noteout, 0)
     p.wire(flush, 1, noteout, 1)
-    out_notes = p.ui("outlet", 480, 690, 30.0, 30.0,
-                     comment="continuation note-on/off: pitch velocity channel")
-    out_other = p.ui("outlet", 560, 690, 30.0, 30.0,
-                     comment="other replies: note, status, error, value, pong")
-    p.wire(route, 0, out_notes)
-    p.wire(route, 1, out_notes)
-    p.wire(route, len(REPLIES), out_other)
-    for i in range(2, len(REPLIES)):
-        p.wire(route, i, out_other)
 
-    # lifecycle: all notes off and stop the daemon when the patch closes
-    trig = _release_on(p, "closebang", send, flush)
-    p.comment("all notes off now", 280, 596, 150.0)
-    allOff = p.ui("button", 250, 596, 22.0, 22.0)
-    p.wire(allOff, 0, flush)
-    _daemon(p, 30, 780, trig)
+    # all notes off when the patch closes ([segue.net] itself sends /segue/panic and stops the daemon)
+    closing = p.obj("closebang", 250, 640)
+    p.wire(closing, 0, flush)
+    p.comment("all notes off now", 280, 680, 150.0)
+    all_off = p.ui("button", 250, 680, 22.0, 22.0)
+    p.wire(all_off, 0, flush)
     return p
 
 
+
+
 def build_m4l() -> Patcher:
-    """patchers/segue.m4l.maxpat: the Max for Live MIDI effect (build the .amxd from it, see README)."""
-    p = Patcher(rect=(60.0, 80.0, 1300.0, 900.0), devicewidth=560.0)
-    send = p.obj(f"udpsend 127.0.0.1 {SERVER_PORT}", 30, 760, 170.0)
+    """patchers/segue.m4l.maxpat, also written as patchers/segue.amxd: the Max for Live MIDI effect."""
+    p = Patcher(rect=(60.0, 80.0, 1300.0, 1100.0), devicewidth=560.0)
+    net = net_core(p, 30, 800, str(SERVER_PORT), str(REPLY_PORT))
+    send = net.send
 
     # the track's MIDI (clip or live input) passes through and is the seed
     p.comment("track MIDI in: passes through and seeds segue", 30, 10, 320.0)
@@ -361,10 +201,10 @@ def build_m4l() -> Patcher:
     p.wire(parse, 0, note)
     p.wire(note, 0, send)
 
-    # Live's tempo
-    p.comment("Live's tempo", 300, 10, 120.0)
+    # device loaded: start the daemon and follow Live's tempo (live.observer reports every change)
+    p.comment("device loaded: start the daemon; Live's tempo", 300, 10, 300.0)
     this = p.obj("live.thisdevice", 300, 34)
-    trig = p.trigger("b b", 300, 66)
+    trig = p.trigger("b b b", 300, 66)
     path = p.msg("path live_set", 360, 98)
     prop = p.msg("property tempo", 300, 130)
     lpath = p.obj("live.path", 360, 130)
@@ -372,6 +212,7 @@ def build_m4l() -> Patcher:
     clip = p.obj("clip 20. 300.", 300, 200)
     tempo = p.obj("prepend /segue/set tempo", 300, 232, 170.0)
     p.wire(this, 0, trig)
+    p.wire(trig, 2, net.start)
     p.wire(trig, 1, path)
     p.wire(path, 0, lpath)
     p.wire(lpath, 0, obs, 1)
@@ -386,38 +227,47 @@ def build_m4l() -> Patcher:
     buttons = [("continue", "/segue/continue"), ("stop", "/segue/stop"), ("panic", "/segue/panic"),
                ("clear", "/segue/clear")]
     for i, (label, address) in enumerate(buttons):
-        b = p.ui("live.text", 30, 310 + 34 * i, 60.0, 18.0, text=label, mode=0, varname=f"segue_{label}",
-                 saved_attribute_attributes={"valueof": {"parameter_longname": f"segue {label}",
-                                                         "parameter_shortname": label,
-                                                         "parameter_type": 2,
-                                                         "parameter_enum": ["off", "on"],
-                                                         "parameter_mmax": 1}})
+        b = live_button(p, label, label, 30, 310 + 34 * i)
         m = p.msg(address, 110, 310 + 34 * i)
         p.wire(b, 0, m)
         p.wire(m, 0, send)
         p.present(b, 8 + 64 * i, 150)
-    clipbtn = p.ui("live.text", 30, 450, 80.0, 18.0, text="send clip", mode=0, varname="segue_send_clip",
-                   saved_attribute_attributes={"valueof": {"parameter_longname": "segue send clip",
-                                                           "parameter_shortname": "clip",
-                                                           "parameter_type": 2,
-                                                           "parameter_enum": ["off", "on"],
-                                                           "parameter_mmax": 1}})
+    clipbtn = live_button(p, "send clip", "clip", 30, 450, 80.0)
     js = p.obj("js segue-clip.js", 30, 480, 110.0)
     p.wire(clipbtn, 0, js)
     p.wire(js, 0, send)
     p.present(clipbtn, 264, 150, 80.0, 18.0)
     p.comment("send clip: the selected clip's notes as one phrase (Live 11+)", 150, 450, 360.0)
 
+    # daemon: status light and restart
+    light = status_light(p, net.running, net.stopped, 380, 520)
+    p.present(light, 356, 150)
+    running = p.comment("daemon", 402, 520, 60.0)
+    p.present(running, 376, 149, 50.0, 20.0)
+    restart = live_button(p, "restart", "restart", 380, 550)
+    p.wire(restart, 0, net.restart)
+    p.present(restart, 428, 150, 60.0, 18.0)
+
     # parameters
     live_params = ["sampler", "temperature", "top_k", "top_p", "blend", "length_beats", "mode"]
+    controls = []
+    left = 8.0
     for i, name in enumerate(live_params):
-        ctl = _param_ui(p, name, 520 + 150 * (i % 4), 20 + 100 * (i // 4), send, live=True)
-        p.present(ctl, 8 + 78 * i, 30)
-    style = _param_ui(p, "style", 520, 230, send, live=False)
+        ctl, _ = param_ui(p, name, 520 + 150 * (i % 4), 20 + 100 * (i // 4), send, live=True)
+        p.present(ctl, left, 30)
+        left += p.width(ctl) + 8.0
+        controls.append(ctl)
+    style, _ = param_ui(p, "style", 520, 230, send, live=False)
     p.present(style, 8, 110, 150.0, 22.0)
+    controls.append(style)
+    # the daemon answered after a (re)start: every dial and Live's tempo again
+    resend(p, net.ready, 0, [*controls, obs], 520, 300)
 
-    # continuation out to the track, with a local all-notes-off
-    route, notes, _ = _replies(p, 520, 330)
+    # replies shown; the continuation out to the track, with a local all-notes-off
+    replies(p, net.recv, 0, 820, 330)
+    notes = p.unpack(3, 520, 420)
+    p.wire(net.notes, 0, notes)
+    p.wire(net.notes, 1, notes)
     flush = p.obj("flush", 520, 460)
     pack2 = p.pack(2, 520, 496)
     fmt = p.obj("midiformat", 520, 530, 120.0)
@@ -431,27 +281,30 @@ def build_m4l() -> Patcher:
     p.wire(fmt, 0, out)
 
     # on removal: all notes off, panic, stop the daemon this device started
-    tb = _release_on(p, "freebang", send, flush)
-    _daemon(p, 30, 800, tb)
+    tb = release_on(p, "freebang", send, flush)
+    p.wire(tb, 0, net.stop)
     return p
 
 
+
+
 def build_help() -> Patcher:
-    """help/segue.maxhelp: [segue] as an object, fed with messages, its outlets shown."""
-    p = Patcher(rect=(80.0, 100.0, 900.0, 620.0))
-    p.comment("segue: a real-time continuation engine. Play a phrase, hear it continued.", 20, 10, 700.0,
+    """help/segue.net.maxhelp: [segue.net 9000 9001] fed with messages, its outlets shown."""
+    p = Patcher(rect=(80.0, 100.0, 900.0, 660.0))
+    p.comment("segue.net: a real-time continuation engine. Play a phrase, hear it continued.", 20, 10, 700.0,
               fontsize=18.0)
     steps = [
-        "1. The daemon starts with this patch (node.script runs "
-        "`segue serve --port 9000 --reply-port 9001`).",
+        "1. The daemon starts with this patch: [segue.net 9000 9001] runs "
+        "`segue serve --port 9000 --reply-port 9001` (arguments: port, reply port).",
         "   Without Node for Max: run that command in a terminal first.",
-        "2. Send a phrase (click the first message), or play notes into [segue]'s MIDI input.",
-        "3. The continuation plays through [noteout] inside [segue] and comes out of the left outlet.",
+        "2. Send a phrase (click the first message). [segue.net] has no MIDI in or out: wire [notein] and "
+        "a synth around it (see segue.maxpat).",
+        "3. The continuation comes out of the left outlet as note-on/off; every reply out of the right one.",
         "Parameters: /segue/set NAME VALUE; the full list: run `segue params` in a terminal.",
-        "Open [segue] (double-click) for the full control panel.",
+        "Two instances need their own ports: [segue.net 9002 9003] next to [segue.net 9000 9001].",
     ]
     for i, line in enumerate(steps):
-        p.comment(line, 20, 44 + 22 * i, 760.0)
+        p.comment(line, 20, 44 + 22 * i, 860.0)
     messages = [
         "/segue/phrase 60 100 0. 1. 64 100 1. 1. 67 100 2. 1. 72 100 3. 1.",
         "/segue/set temperature 0.8",
@@ -464,8 +317,9 @@ def build_help() -> Patcher:
         "/segue/set mode call_response",
         "/segue/continue",
         "/segue/panic",
+        "daemon restart",
     ]
-    seg = p.obj("segue", 20, 480, 120.0, io=(1, 2, ["", ""]))
+    seg = p.obj(f"segue.net {SERVER_PORT} {REPLY_PORT}", 20, 480, 150.0, io=(1, 2, ["", ""]))
     for i, text in enumerate(messages):
         m = p.msg(text, 20 + 380 * (i // 6), 190 + 40 * (i % 6), 360.0 if i == 0 else None)
         p.wire(m, 0, seg)
@@ -478,23 +332,35 @@ def build_help() -> Patcher:
     p.wire(seg, 1, setter2)
     p.wire(setter2, 0, show2)
     p.comment("note-on/off: pitch velocity channel", 20, 590, 260.0)
-    p.comment("status, error, value ...", 300, 590, 260.0)
+    p.comment("replies (/segue/status ...), daemon running / exited / ready", 300, 590, 400.0)
     return p
 
 
-def write_all(root: Path = HERE) -> list[Path]:
-    """Write the three patchers under ``root``; returns their paths."""
-    outputs = {
-        root / "patchers" / "segue.maxpat": build_main().to_json("segue client: OSC to the segue daemon"),
-        root / "patchers" / "segue.m4l.maxpat": build_m4l().to_json("segue Max for Live MIDI effect"),
-        root / "help" / "segue.maxhelp": build_help().to_json("segue help"),
+def outputs() -> dict[Path, bytes]:
+    """Every generated file, relative to the package folder, with its bytes."""
+    m4l = build_m4l().to_json("segue Max for Live MIDI effect")
+    texts = {
+        Path("patchers") / "segue.net.maxpat": build_net().to_json("segue.net: the segue daemon over OSC"),
+        Path("patchers") / "segue.maxpat": build_main().to_json("segue demo: MIDI and keys around segue.net"),
+        Path("patchers") / "segue.m4l.maxpat": m4l,
+        Path("help") / "segue.net.maxhelp": build_help().to_json("segue.net help"),
     }
-    for path, data in outputs.items():
+    files = {path: patcher_text(data).encode("utf-8") for path, data in texts.items()}
+    files[Path("patchers") / "segue.amxd"] = device_bytes(m4l, MIDI_EFFECT)
+    return files
+
+
+def write_all(root: Path = HERE) -> list[Path]:
+    """Write every generated file under ``root``; returns their paths."""
+    written = []
+    for rel, data in outputs().items():
+        path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    return list(outputs)
+        path.write_bytes(data)
+        written.append(path)
+    return written
 
 
 if __name__ == "__main__":
-    for written in write_all():
-        print(written)
+    for path in write_all():
+        print(path)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -17,6 +19,14 @@ from typing import Any
 import pytest
 
 JACK_COMMAND = ["jackd", "-d", "dummy", "-r", "48000", "-p", "64"]
+
+# segue's per-user folders (the note journal's state folder, the styles' data folder) point into one
+# temporary folder for the whole run, for in-process daemons and the subprocesses that inherit it: a test
+# run never writes into the home folder, and runs side by side do not share a journal
+_USER_FOLDERS = tempfile.mkdtemp(prefix="segue-test-user-")
+os.environ["XDG_STATE_HOME"] = os.path.join(_USER_FOLDERS, "state")
+os.environ["XDG_DATA_HOME"] = os.path.join(_USER_FOLDERS, "data")
+atexit.register(shutil.rmtree, _USER_FOLDERS, True)
 
 
 def free_udp_port() -> int:
@@ -93,6 +103,28 @@ def jack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JackServer
             os.environ.pop("JACK_DEFAULT_SERVER", None)
         else:
             os.environ["JACK_DEFAULT_SERVER"] = previous
+
+
+class JackMidiSender:
+    """A virtual JACK MIDI output (client ``name``, port ``name``) that sends mido messages.
+
+    Closed the way segue closes its own outputs (``bridge.midi_apis.close_output``): mido's rtmidi port
+    frees its rtmidi object right after closing it, which races the port's JACK process cycle.
+    """
+
+    def __init__(self, name: str) -> None:
+        import rtmidi
+
+        self._port = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name=name)
+        self._port.open_virtual_port(name)
+
+    def send(self, message: Any) -> None:
+        self._port.send_message(message.bytes())
+
+    def close(self) -> None:
+        from bridge.midi_apis import close_output
+
+        close_output(self._port)
 
 
 class JackMidiListener:

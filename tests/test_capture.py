@@ -53,7 +53,7 @@ def test_a_held_note_holds_the_gap_and_the_next_phrase_is_separate() -> None:
 
 
 def test_trigger_cuts_held_notes_and_swallows_their_note_off() -> None:
-    cap = PhraseCapture(tempo_bpm=120.0, phrase_end="trigger")
+    cap = PhraseCapture(tempo_bpm=120.0, phrase_end="trigger", max_hold_s=120.0)
     assert cap.trigger(0) is None
     play(cap, 60, 0, 500)
     cap.note_on(48, 70, 0, 250 * MS)
@@ -188,3 +188,75 @@ def test_feedback_suppression_drops_echoes_only() -> None:
     cap.feedback_suppress = False
     fb.note_on(70, 100, 0)
     assert cap.note_on(70, 100, 0, 1001 * MS) is True
+
+
+def test_a_note_without_its_note_off_is_released_at_the_hold_bound() -> None:
+    """A lost note-off cannot hold the gap or the bar open: the note ends ``max_hold_s`` after its start."""
+    for mode in ("gap", "bar"):
+        cap = PhraseCapture(tempo_bpm=120.0, phrase_end=mode, gap_seconds=0.5, bar_beats=4, max_hold_s=2.5)
+        cap.note_on(60, 100, 0, 0)  # never released
+        play(cap, 64, 500, 700)
+        assert cap.pending_end() is None and cap.next_release() == 2500 * MS
+        assert cap.poll(2499 * MS) is None and cap.held == [(0, 60)]
+        assert cap.poll(2500 * MS) is None  # released at 2.5 s: the gap or the next bar line ends the phrase
+        assert cap.held == [] and cap.forced_offs == 1 and cap.next_release() is None
+        end = cap.pending_end()
+        assert end == (3 * S if mode == "gap" else 4 * S)  # bars of 2 s from the first note
+        phrase = cap.poll(end)
+        assert phrase is not None and phrase.reason == mode
+        assert phrase.notes == (Note(60, 100, 0.0, 5.0), Note(64, 100, 1.0, 0.4))
+        assert cap.note_off(60, 0, 5 * S) is False  # the late note-off is ignored
+        play(cap, 67, 6000, 6100)  # the next phrase goes on as usual
+        assert cap.poll(10 * S).notes == (Note(67, 100, 0.0, 0.2),)
+
+
+def test_all_notes_off_and_all_sound_off_release_their_channel() -> None:
+    for control in (123, 120):
+        cap = PhraseCapture(tempo_bpm=120.0, gap_seconds=0.5, max_hold_s=60.0)
+        cap.note_on(60, 100, 0, 0)
+        cap.note_on(62, 100, 0, 100 * MS)
+        cap.note_on(48, 100, 5, 100 * MS)
+        assert cap.control_change(control, 0, 3, 200 * MS) is False  # another channel: nothing held there
+        assert cap.control_change(7, 100, 0, 200 * MS) is False  # volume: not the capture's business
+        assert cap.control_change(control, 0, 0, 1000 * MS) is True
+        assert cap.held == [(5, 48)] and cap.forced_offs == 2
+        assert cap.control_change(control, 0, 5, 1200 * MS) is True
+        phrase = cap.poll(1700 * MS)
+        assert phrase is not None
+        assert phrase.notes == (Note(60, 100, 0.0, 2.0), Note(48, 100, 0.2, 2.2, 5), Note(62, 100, 0.2, 1.8))
+    with pytest.raises(ValueError, match="outside"):
+        cap.control_change(128, 0, 0, 0)
+
+
+def test_the_sustain_pedal_holds_released_keys_until_it_comes_up() -> None:
+    cap = PhraseCapture(tempo_bpm=120.0, gap_seconds=0.5, max_hold_s=60.0)
+    cap.control_change(64, 127, 0, 0)  # pedal down on channel 1
+    play(cap, 60, 100, 200)
+    play(cap, 64, 300, 400)
+    play(cap, 67, 300, 400, channel=1)  # another channel: no pedal there
+    assert cap.held == [(0, 60), (0, 64)] and cap.pending_end() is None
+    assert cap.note_off(60, 0, 450 * MS) is False  # a second note-off of a sustained key
+    cap.note_on(60, 90, 0, 600 * MS)  # pressing a sustained key again ends the sustained note
+    cap.note_off(60, 0, 700 * MS)  # ... and the new one sustains
+    assert cap.poll(5 * S) is None
+    assert cap.control_change(64, 0, 0, 2100 * MS) is True  # pedal up: every sustained note ends
+    assert cap.held == [] and cap.pending_end() == 2600 * MS
+    phrase = cap.poll(2600 * MS)
+    assert phrase.notes == (Note(60, 100, 0.0, 1.0), Note(64, 100, 0.4, 3.6), Note(67, 100, 0.4, 0.2, 1),
+                            Note(60, 90, 1.0, 3.0))
+    play(cap, 62, 3000, 3100)  # pedal up: note-offs end notes again
+    assert cap.poll(4 * S).notes == (Note(62, 100, 0.0, 0.2),)
+
+
+def test_a_stuck_pedal_or_an_all_notes_off_under_the_pedal() -> None:
+    cap = PhraseCapture(tempo_bpm=120.0, gap_seconds=0.5, max_hold_s=2.0)
+    cap.control_change(64, 100, 0, 0)  # the pedal-up never comes
+    play(cap, 60, 100, 200)
+    assert cap.next_release() == 2100 * MS
+    assert cap.poll(2100 * MS) is None and cap.held == []  # the hold bound covers sustained notes
+    assert cap.poll(2600 * MS).notes == (Note(60, 100, 0.0, 4.0),)
+    play(cap, 62, 3000, 3100)
+    assert cap.control_change(123, 0, 0, 3500 * MS) is True  # all notes off also lifts the pedal
+    play(cap, 64, 3600, 3700)
+    assert cap.held == []
+    assert cap.poll(4200 * MS).notes == (Note(62, 100, 0.0, 1.0), Note(64, 100, 1.2, 0.2))

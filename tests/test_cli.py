@@ -113,7 +113,10 @@ def test_write_and_read_notes_round_trip(tmp_path: Path) -> None:
           TINY, "--length-notes", "4", "--rest-bias", "3"], "cannot write"),
         (["continue", "{tmp}/seed.mid", "-o", "{tmp}/o.mid", "--models", "{models}", "--model", TINY,
           "--length-notes", "4", "--pitch-min", "21", "--pitch-max", "21", "--key", "C#", "--scale", "major"],
-         "no continuation"),
+         "no pitch of C# major lies in pitch_min..pitch_max"),  # refused before anything runs
+        (["continue", "{tmp}/seed.mid", "-o", "{tmp}/o.mid", "--models", "{models}", "--model", TINY,
+          "--length-notes", "4", "--pitch-min", "0", "--pitch-max", "12"],
+         "no continuation"),  # the settings agree, but the model's tokenizer holds none of those pitches
         (["continue", "{tmp}/seed.mid", "-o", "{tmp}/o.mid", "--config", "{tmp}/bad.toml"], "not valid TOML"),
         (["continue", "{tmp}/seed.mid", "-o", "{tmp}/o.mid", "--config", "{tmp}/badvalue.toml"],
          "temperature"),

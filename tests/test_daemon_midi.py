@@ -15,7 +15,7 @@ from typing import Any
 
 import mido
 import pytest
-from conftest import JackMidiListener, JackServer, StuckNoteAudit, free_udp_port, wait_for
+from conftest import JackMidiListener, JackMidiSender, JackServer, StuckNoteAudit, free_udp_port, wait_for
 from pythonosc.udp_client import SimpleUDPClient
 from test_daemon_osc import (
     PHRASE,
@@ -34,7 +34,6 @@ from bridge.params import ParamStore
 
 __all__ = ["models_dir"]  # the session fixture, shared with the OSC tests
 
-JACK = "mido.backends.rtmidi/UNIX_JACK"
 
 
 class MidiProbe:
@@ -42,10 +41,9 @@ class MidiProbe:
 
     def __init__(self, jack: JackServer, tag: str) -> None:
         self.jack = jack
-        self.backend = mido.Backend(JACK)
         self.out_name = f"probe out {tag}"
         self.in_name = f"probe in {tag}"
-        self.output = self.backend.open_output(self.out_name, virtual=True)
+        self.output = JackMidiSender(self.out_name)
         # polled, not a callback in JACK's real-time thread: a loaded machine would drop events
         self.input = JackMidiListener(self.in_name)
 
@@ -135,6 +133,8 @@ def test_output_routed_back_into_input_is_suppressed(
     probe.play([60, 64, 67])
     assert wait_for(lambda: stuck_note_audit.count("midi", "on") >= 1, timeout=15)
     assert daemon.engine is not None and daemon.engine.wait_idle(10)
+    # the whole answer played (a silence inside it would let the audit pass early), then nothing sounds
+    assert wait_for(lambda: daemon.session is not None and daemon.session.state == "idle", timeout=30)
     stuck_note_audit.assert_clean(timeout=10)
     assert daemon.sync()
     # every echoed note was dropped, so no phrase came from segue's own notes

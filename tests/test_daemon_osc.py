@@ -322,9 +322,9 @@ def test_model_swap_failure_keeps_the_model(
     assert daemon.engine is not None and daemon.engine.wait_idle(10)
     mark = replies.mark()
     client.send_message("/segue/status", [])
-    state, model, sampler, late, max_late = replies.wait("/segue/status", after=mark)
+    state, model, sampler, late, max_late, dropped = replies.wait("/segue/status", after=mark)
     assert (state, model, sampler) == ("idle", TINY, "decoder")
-    assert isinstance(late, int) and isinstance(max_late, float)
+    assert isinstance(late, int) and isinstance(max_late, float) and isinstance(dropped, int)
 
 
 def test_self_describing_api(daemon: Daemon, client: SimpleUDPClient, replies: Replies) -> None:

@@ -59,9 +59,9 @@ def phrase(offset: int) -> list[Note]:
 
 
 @pytest.fixture()
-def service(models):
+def service(models, tmp_path):
     errors = Errors()
-    svc = StyleService([models], errors, weight=0.25)
+    svc = StyleService([models], errors, weight=0.25, roots=[tmp_path])
     svc.errors = errors
     yield svc
     svc.close()
@@ -119,7 +119,7 @@ def test_learning_a_folder_runs_aside_and_installs_the_style(service, bundle, tm
     assert graph.style is service.style
     walk = graph.generate([bundle.scheme.bos_id], SamplingParams(), np.random.default_rng(0), lambda: False)
     assert service.style.graph.counts[next(iter(walk))] > 0
-    with pytest.raises(StyleError, match="not a directory"):
+    with pytest.raises(StyleError, match="not a style folder under the style roots"):
         service.learn(str(tmp_path / "missing"))
     (tmp_path / "empty").mkdir()
     service.learn(str(tmp_path / "empty"))
@@ -220,7 +220,7 @@ def test_style_errors_answer_and_keep_the_style(style_daemon, tmp_path):
     assert error[0] == "/segue/style" and "no style called 'nosuch'" in error[1]
     client.send_message("/segue/style/learn", str(tmp_path / "missing"))
     error = replies.wait("/segue/error", lambda a: a[0] == "/segue/style/learn")
-    assert "not a directory" in error[1]
+    assert "not a style folder under the style roots" in error[1]
     client.send_message("/segue/style", "../tunes")
     assert "invalid model name" in replies.wait("/segue/error", lambda a: "invalid" in a[1])[1]
     assert daemon.styles.wait_idle() and daemon.styles.style.name == "tunes"

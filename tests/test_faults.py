@@ -125,7 +125,11 @@ def test_a_bad_model_is_refused_and_the_old_one_plays_on(
         assert address == "/segue/model" and BAD_MODELS[kind] in message, message
         assert f"still playing {TINY!r}" in message
         assert d.engine is not None and d.engine.wait_idle(10)
-        stuck_note_audit.assert_clean(timeout=5)  # the swap attempt ended the sounding notes
+        count = len(replies.all("/segue/noteon"))  # the failed swap left the answer playing
+        assert wait_for(lambda: len(replies.all("/segue/noteon")) > count, timeout=30)
+        client.send_message("/segue/stop", [])
+        assert d.engine.wait_idle(10)
+        stuck_note_audit.assert_clean(timeout=5)
         assert state(d) == before
         count = len(replies.all("/segue/noteon"))
         client.send_message("/segue/continue", [1.0])  # the old model still answers

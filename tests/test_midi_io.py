@@ -7,7 +7,7 @@ import time
 import mido
 import pytest
 import rtmidi
-from conftest import JackMidiListener, JackServer, StuckNoteAudit, wait_for
+from conftest import JackMidiListener, JackMidiSender, JackServer, StuckNoteAudit, wait_for
 
 from bridge.midi_apis import close_output
 from bridge.midi_io import (
@@ -23,8 +23,6 @@ from bridge.midi_io import (
 )
 from bridge.notes import Note
 from bridge.scheduler import FanoutSink, RealtimeScheduler
-
-JACK = "mido.backends.rtmidi/UNIX_JACK"
 
 
 def decode_all(chunks: list[list[int]], stream: bool = False) -> list[mido.Message]:
@@ -103,8 +101,8 @@ def test_callback_survives_garbage() -> None:
     assert isinstance(ev, MidiEvent) and ev.data == bytes([0x90, 60, 100]) and ev.t_ns > 0
 
 
-def peer_output(jack: JackServer, name: str = "test out") -> mido.ports.BaseOutput:
-    return mido.Backend(JACK).open_output(name, virtual=True)
+def peer_output(jack: JackServer, name: str = "test out") -> JackMidiSender:
+    return JackMidiSender(name)
 
 
 def test_jack_input_receives_notes_clock_and_ignores_garbage(jack_server: JackServer) -> None:

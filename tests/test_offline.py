@@ -102,9 +102,8 @@ def test_requested_length_is_reached_without_early_ends(model) -> None:
 
 def test_an_answer_with_no_note_is_an_error(model) -> None:
     seed = SeedFile(tuple(jig(1)), 110.0, (6, 8), 0.0)
-    # A0 alone, in C# major: no pitch the model could play is allowed
-    store = ParamStore(values={"length_notes": 8, "seed": 1, "pitch_min": 21, "pitch_max": 21, "key": "C#",
-                               "scale": "major"})
+    # C-1 to C0: the settings agree, but the model's tokenizer holds no pitch below A0 (21)
+    store = ParamStore(values={"length_notes": 8, "seed": 1, "pitch_min": 0, "pitch_max": 12})
     with pytest.raises(EmptyContinuation, match="pitch_min"):
         continue_seed(model, seed, store)
 

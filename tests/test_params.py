@@ -10,7 +10,7 @@ import tomllib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.params import PARAMS, ParamError, ParamStore, param_table
+from bridge.params import PARAMS, Param, ParamError, ParamStore, param_table
 
 REQUIRED = {
     "sampler", "strategy", "temperature", "top_k", "top_p", "top_k_offset", "beam_width", "rest_bias",
@@ -119,14 +119,15 @@ def test_listeners_hear_changes_only() -> None:
 
 
 def test_toml_round_trip(tmp_path) -> None:
-    store = ParamStore()
+    registry = [*PARAMS, Param("label", str, "", "free text")]  # style is a plain name: text escapes here
+    store = ParamStore(registry)
     store.update({"temperature": 0.75, "top_k": 40, "feedback_suppress": False, "key": "A",
-                  "style": 'say "hi" \\ \u00e9t\u00e9', "seed": 1234})
+                  "style": "fiddle-2.v1", "label": 'say "hi" \\ \u00e9t\u00e9', "seed": 1234})
     text = store.to_toml()
     assert tomllib.loads(text)["params"]["temperature"] == 0.75
     path = tmp_path / "segue.toml"
     store.save_toml(path)
-    loaded = ParamStore()
+    loaded = ParamStore(registry)
     loaded.load_toml(path)
     assert loaded.snapshot() == store.snapshot()
 
@@ -196,9 +197,10 @@ def test_float_params_accept_exactly_their_range(value: float) -> None:
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=40))
-def test_style_text_survives_toml(text: str) -> None:
-    store = ParamStore()
-    store.set("style", text)
-    loaded = ParamStore()
+def test_free_text_survives_toml(text: str) -> None:
+    registry = [*PARAMS, Param("label", str, "", "free text")]
+    store = ParamStore(registry)
+    store.set("label", text)
+    loaded = ParamStore(registry)
     loaded.update_from_toml(store.to_toml())
-    assert loaded["style"] == store["style"] == text.strip()
+    assert loaded["label"] == store["label"] == text.strip()

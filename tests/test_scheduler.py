@@ -117,8 +117,10 @@ def test_a_tempo_change_applies_to_later_notes() -> None:
     ]
 
 
-def test_late_polls_send_everything_due_and_record_lateness() -> None:
+def test_late_polls_send_what_is_due_within_late_ms_and_drop_older_note_ons() -> None:
     clock, rec, sched = make(tempo=60.0)
+    sched.set_late_ms(100.0)
+    sched.schedule(Note(59, 100, 0.0, 0.1), -200 * MS)  # 203 ms late at the poll: dropped, its off too
     sched.schedule(Note(60, 100, 0.0, 0.001), 0)
     sched.schedule(Note(61, 100, 0.0, 1.0), 2 * MS)
     clock.t = 3 * MS
@@ -127,6 +129,9 @@ def test_late_polls_send_everything_due_and_record_lateness() -> None:
     stats = sched.stats.snapshot()
     assert stats["count"] == 3 and stats["max_ms"] == 3.0 and stats["late"] == 2  # over 1 ms: 3, 3 (not 1)
     assert stats["behind"] == 0 and stats["p99_ms"] == 3.0  # all arrived in time: the scheduler's own
+    assert stats["dropped"] == 1
+    run_until(clock, sched, 5 * S)
+    assert rec.events[3:] == [(1002 * MS, "off", 61, 0)]  # nothing of the dropped note, ever
 
 
 def test_notes_that_arrive_after_their_time_count_as_behind_not_as_jitter() -> None:

@@ -193,3 +193,35 @@ def test_a_parameter_change_reconfigures_the_capture() -> None:
     assert "seed" not in engine.names()
     session.poll(2100 * MS)
     assert engine.sent[-1][0] == "seed"
+
+
+def test_a_lost_note_off_wakes_the_session_at_the_hold_bound() -> None:
+    session, engine, states, _ = make(max_hold_s=2.0)
+    session.note(60, 100, 0, 0)  # its note-off never comes
+    play(session, 64, 500, 700)
+    assert engine.names() == [] and session.next_wake(700 * MS) == 2 * S
+    session.poll(2 * S)  # released: the phrase so far is offered, the gap runs from here
+    assert engine.names() == ["prefix"] and session.next_wake(2 * S) == 2500 * MS
+    session.poll(2500 * MS)
+    assert engine.sent[-1][0] == "seed"
+    assert engine.sent[-1][1] == (Note(60, 100, 0.0, 4.0), Note(64, 100, 1.0, 0.4))
+    assert states == ["listening", "idle"]
+
+
+def test_control_changes_reach_the_capture() -> None:
+    session, engine, _, _ = make(max_hold_s=60.0)
+    session.note(60, 100, 0, 0)
+    session.control(123, 0, 0, 1 * S)  # all notes off
+    assert session.capture.held == [] and engine.names() == ["prefix"]
+    session.poll(1500 * MS)
+    assert engine.sent[-1][0] == "seed" and engine.sent[-1][1] == (Note(60, 100, 0.0, 2.0),)
+    session.control(64, 127, 0, 2 * S)  # the sustain pedal
+    play(session, 62, 2100, 2200)
+    session.poll(4 * S)
+    assert engine.names() == ["prefix", "seed"] and session.capture.held == [(0, 62)]
+    session.control(64, 0, 0, 4100 * MS)
+    session.poll(4600 * MS)
+    assert engine.names() == ["prefix", "seed", "prefix", "seed"]
+    assert engine.sent[-1][1] == (Note(62, 100, 0.0, 4.0),)
+    session.configure(SessionConfig(phrase_end="gap", gap_seconds=0.5, max_hold_s=1.0), 5 * S)
+    assert session.capture.max_hold_s == 1.0

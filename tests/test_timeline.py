@@ -60,5 +60,6 @@ def test_a_third_source_plugs_in() -> None:
 def test_routes_are_the_decorated_handlers_in_order() -> None:
     assert collect(Control) == ROUTES
     addresses = [r.address for r in ROUTES]
-    assert addresses[:4] == ["/segue/note", "/segue/phrase", "/segue/clear", "/segue/continue"]
+    assert addresses[:6] == ["/segue/note", "/segue/phrase", "/segue/phrase/add", "/segue/phrase/end",
+                             "/segue/clear", "/segue/continue"]
     assert all(callable(r.handler) and r.handler.__qualname__.startswith("Control.") for r in ROUTES)

@@ -2,7 +2,8 @@
 stream out (or the best beam's first token once it is ``beam_lookahead`` tokens ahead).
 
 Beam search neither heals the seed's end nor mixes in the phrase memory or the bar (they steer sampled
-answers); it is the decoder's own most likely continuation.
+answers); it is the decoder's own most likely continuation, under the onset guard (``bridge.sampling``):
+each beam keeps its own onset, so no beam loops on one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bridge.sampling import LogitsProcessor
+from bridge.sampling import LogitsProcessor, Onset
 from bridge.tokens import TokenType
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class Beam:
     state: TokenType
     recent: tuple[int, ...]
     row: int  # row of this beam's keys/values in the current batch
+    onset: Onset = Onset()  # the notes started since time last moved (the onset guard)
 
 
 def beam_search(
@@ -48,11 +50,11 @@ def beam_search(
     base = sampler._prefill(sampler.window(seed))
     history = list(base.ids)  # emitted context shared by all beams
     past, logits, length = base.past, base.logits[None, :], len(base.ids)
-    beams = [Beam([], 0.0, state, recent, 0)]
+    beams = [Beam([], 0.0, state, recent, 0, processor.onset_of(history[-64:]))]
     while True:
         candidates: list[tuple[float, int, int]] = []
         for beam in beams:
-            lp = processor.log_probs(logits[beam.row], beam.state, beam.recent)
+            lp = processor.log_probs(logits[beam.row], beam.state, beam.recent, beam.onset)
             finite = int(np.isfinite(lp).sum())
             k = min(width, finite)
             if k == 0:
@@ -76,7 +78,8 @@ def beam_search(
             pitches = scheme.pitches[token]
             new_recent = (parent.recent + pitches)[-window:] if window else ()
             new_state = TokenType(int(scheme.last_type[token]))
-            new_beams.append(Beam([*parent.tokens, token], score, new_state, new_recent, row))
+            new_beams.append(Beam([*parent.tokens, token], score, new_state, new_recent, row,
+                                  processor.onset_after(parent.onset, token)))
         # stream what is settled: the prefix all beams share, else the best beam's first token
         emit = new_beams[0].tokens[: min(common_prefix(new_beams[0].tokens, b.tokens) for b in new_beams)]
         if not emit and len(new_beams[0].tokens) >= lookahead:

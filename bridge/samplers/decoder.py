@@ -288,6 +288,7 @@ class DecoderSampler:
         if memory is not None:
             memory.feed(self.codes.of(history[-params.memory_order:]))
         bar = BarCopy(self.scheme, seed, at=keep, walk=self._walk) if params.bar_weight > 0 else None
+        onset = processor.onset_of(history[-64:])  # the onset guard: no loop on one onset
         while True:
             if should_stop():
                 return
@@ -298,7 +299,7 @@ class DecoderSampler:
                 logits = bar.mix(logits, params.bar_weight)  # the meter, where the seed's notes are not
             if rest:
                 among = self.healer.candidates(rest, params.enter_after_seed)
-                token = processor.choose(logits, state, rng, recent, among=among)
+                token = processor.choose(logits, state, rng, recent, among=among, onset=onset)
                 step = self.healer.step(rest, token)
                 rest, emitted = step.rest, step.emitted
                 if not rest and not emitted:  # the seed re-stated exactly: the answer starts now
@@ -306,7 +307,7 @@ class DecoderSampler:
                 else:
                     state = TokenType(int(self.scheme.last_type[token]))
             else:
-                token = processor.choose(logits, state, rng, recent)
+                token = processor.choose(logits, state, rng, recent, onset=onset)
                 emitted = (token,)
                 state = TokenType(int(self.scheme.last_type[token]))
             for out in emitted:
@@ -317,6 +318,7 @@ class DecoderSampler:
             if token == eos:
                 return
             history.append(token)
+            onset = processor.onset_after(onset, token)
             if memory is not None:
                 memory.feed(self.codes.codes[token])
             if bar is not None:

@@ -7,7 +7,9 @@ window-weighted transition distribution and ``e`` the learned node embeddings. W
 ``restart`` the step starts instead from a token of the seed phrase that leaves the grammar in the
 same state, so the walk keeps returning to the performer's material. A token may follow itself at
 most ``max_repeat`` times in a row, and a short cycle that keeps going is broken by a restart, so the
-walk cannot get stuck. A token with no usable neighbour (never seen in the style) steps by the
+walk cannot get stuck. The onset guard (``bridge.sampling``) holds too: a pitch starts once per onset and
+at most ``max_chord`` notes start together, so a step it blocks goes to the best neighbour it allows, or
+to a token that moves time. A token with no usable neighbour (never seen in the style) steps by the
 style's token frequencies among the tokens the grammar allows.
 
 All of that is precomputed per (temperature, k, similarity, constraints) into per-node neighbour
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridge.samplers.base import SamplerError
-from bridge.sampling import LogitsProcessor, SamplingParams
+from bridge.sampling import LogitsProcessor, Onset, SamplingParams, onset_after, onset_of, onset_tables
 from bridge.style import Style
 from bridge.tokens import TokenScheme, TokenType
 
@@ -43,6 +45,7 @@ class WalkTables:
     cumulative: list[list[float]]
     cumulative_noself: list[list[float]]  # empty when the self-edge was the only way out
     fallback: dict[int, tuple[list[int], list[float]]]  # per grammar state
+    movers: dict[int, list[int]]  # per grammar state: tokens that move time, most frequent first
 
 
 class GraphSampler:
@@ -130,7 +133,10 @@ class GraphSampler:
             else:
                 top_ids, w = ids, np.ones(ids.size)
             fallback[state] = (top_ids.tolist(), _cumulative(w))
-        return WalkTables(neighbours, cumulative, noself, fallback)
+        moves = onset_tables(self.scheme).moves
+        movers = {state: [int(i) for i in np.flatnonzero(mask & moves)[np.argsort(
+            -counts[mask & moves], kind="stable")][:16]] for state, mask in masks.items()}
+        return WalkTables(neighbours, cumulative, noself, fallback, movers)
 
     # ---- the walk ------------------------------------------------------------------------------
 
@@ -147,10 +153,11 @@ class GraphSampler:
         bad = [i for i in seed if not 0 <= i < vocab]
         if bad:
             raise ValueError(f"seed token ids {bad[:5]} are outside the vocabulary (0..{vocab - 1})")
-        return self._walk(seed, self.tables(params), rng, should_stop)
+        return self._walk(seed, self.tables(params), rng, should_stop, params.max_chord)
 
     def _walk(
-        self, seed: list[int], tables: WalkTables, rng: np.random.Generator, should_stop: Callable[[], bool]
+        self, seed: list[int], tables: WalkTables, rng: np.random.Generator, should_stop: Callable[[], bool],
+        max_chord: int = 8,
     ) -> Iterator[int]:
         last_type = self.scheme.last_type.tolist()
         neighbours, cumulative, noself = tables.neighbours, tables.cumulative, tables.cumulative_noself
@@ -171,6 +178,8 @@ class GraphSampler:
         force_restart = False
         draws = rng.random(_DRAWS)
         n_draw = 0
+        onsets = onset_tables(self.scheme)
+        onset = onset_of(onsets, seed[-64:])
         while True:
             if should_stop():
                 return
@@ -193,6 +202,11 @@ class GraphSampler:
             pick = ids[min(bisect.bisect_right(cum, v * cum[-1]), len(ids) - 1)]
             if pick == node and repeats >= max_repeat:  # fallback rows may still hold the node itself
                 pick = next((t for t in ids if t != node), pick)
+            if onset.pitches and _blocked(onsets.head_pitches[pick], onset, max_chord):
+                allowed = [t for t in ids if not _blocked(onsets.head_pitches[t], onset, max_chord)]
+                movers = tables.movers.get(state, ())
+                pick = allowed[0] if allowed else movers[0] if movers else pick
+            onset = onset_after(onsets, onset, pick)
             yield pick
             repeats = repeats + 1 if pick == node else 0
             for period in (2, 3, 4):
@@ -204,6 +218,11 @@ class GraphSampler:
             del history[0]
             node = pick
             state = last_type[pick]
+
+
+def _blocked(head: tuple[int, ...], onset: Onset, max_chord: int) -> bool:
+    """Whether a token starting ``head`` (before it moves time) may not come next in ``onset``."""
+    return bool(head) and (len(onset.pitches) + len(head) > max_chord or not onset.pitches.isdisjoint(head))
 
 
 def _grouped_cumsum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@
    60.0,
    80.0,
    1300.0,
-   900.0
+   1100.0
   ],
   "openinpresentation": 1,
   "default_fontsize": 12.0,
@@ -28,6 +28,212 @@
   "boxes": [
    {
     "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      30,
+      800,
+      420.0,
+      20.0
+     ],
+     "text": "daemon (needs `segue` on the PATH, or send: command /path/to/segue)",
+     "linecount": 1,
+     "id": "obj-1"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      30,
+      824,
+      111.0,
+      22.0
+     ],
+     "text": "start 9000 9001",
+     "id": "obj-2"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      150,
+      824,
+      40.0,
+      22.0
+     ],
+     "text": "stop",
+     "id": "obj-3"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "t b b",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "bang",
+      "bang"
+     ],
+     "patching_rect": [
+      210,
+      790,
+      49.0,
+      22.0
+     ],
+     "id": "obj-4"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "node.script segue-daemon.js @autostart 1",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      30,
+      860,
+      260.0,
+      22.0
+     ],
+     "saved_object_attributes": {
+      "autostart": 1,
+      "defer": 0,
+      "watch": 0
+     },
+     "id": "obj-5"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "print segue-daemon",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      310,
+      860,
+      140.0,
+      22.0
+     ],
+     "id": "obj-6"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "route running exited error loaded",
+     "numinlets": 2,
+     "numoutlets": 5,
+     "outlettype": [
+      "",
+      "",
+      "",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      30,
+      896,
+      260.0,
+      22.0
+     ],
+     "id": "obj-7"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "t b",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "patching_rect": [
+      30,
+      930,
+      40.0,
+      22.0
+     ],
+     "id": "obj-8"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "t b",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "patching_rect": [
+      120,
+      930,
+      40.0,
+      22.0
+     ],
+     "id": "obj-9"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      30,
+      962,
+      40.0,
+      22.0
+     ],
+     "text": "1",
+     "id": "obj-10"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      120,
+      962,
+      40.0,
+      22.0
+     ],
+     "text": "0",
+     "id": "obj-11"
+    }
+   },
+   {
+    "box": {
      "maxclass": "newobj",
      "text": "udpsend 127.0.0.1 9000",
      "numinlets": 1,
@@ -35,11 +241,158 @@
      "outlettype": [],
      "patching_rect": [
       30,
-      760,
+      1130,
       170.0,
       22.0
      ],
-     "id": "obj-1"
+     "id": "obj-12"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "udpreceive 9001",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      330,
+      930,
+      119.0,
+      22.0
+     ],
+     "id": "obj-13"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "route /segue/noteon /segue/noteoff /segue/pong",
+     "numinlets": 2,
+     "numoutlets": 4,
+     "outlettype": [
+      "",
+      "",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      330,
+      966,
+      320.0,
+      22.0
+     ],
+     "id": "obj-14"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      30,
+      996,
+      300.0,
+      20.0
+     ],
+     "text": "ping until the daemon answers, once per start",
+     "linecount": 1,
+     "id": "obj-15"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "metro 250",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "patching_rect": [
+      30,
+      1020,
+      77.0,
+      22.0
+     ],
+     "id": "obj-16"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "gate 1",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      210,
+      1020,
+      56.0,
+      22.0
+     ],
+     "id": "obj-17"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      30,
+      1056,
+      84.6,
+      22.0
+     ],
+     "text": "/segue/ping",
+     "id": "obj-18"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "t b b",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "bang",
+      "bang"
+     ],
+     "patching_rect": [
+      210,
+      1056,
+      49.0,
+      22.0
+     ],
+     "id": "obj-19"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      300,
+      1056,
+      40.0,
+      22.0
+     ],
+     "text": "0",
+     "id": "obj-20"
     }
    },
    {
@@ -56,7 +409,7 @@
      ],
      "text": "track MIDI in: passes through and seeds segue",
      "linecount": 1,
-     "id": "obj-2"
+     "id": "obj-21"
     }
    },
    {
@@ -74,7 +427,7 @@
       56.0,
       22.0
      ],
-     "id": "obj-3"
+     "id": "obj-22"
     }
    },
    {
@@ -90,7 +443,7 @@
       63.0,
       22.0
      ],
-     "id": "obj-4"
+     "id": "obj-23"
     }
    },
    {
@@ -115,7 +468,7 @@
       120.0,
       22.0
      ],
-     "id": "obj-5"
+     "id": "obj-24"
     }
    },
    {
@@ -133,7 +486,7 @@
       130.0,
       22.0
      ],
-     "id": "obj-6"
+     "id": "obj-25"
     }
    },
    {
@@ -145,12 +498,12 @@
      "patching_rect": [
       300,
       10,
-      120.0,
+      300.0,
       20.0
      ],
-     "text": "Live's tempo",
+     "text": "device loaded: start the daemon; Live's tempo",
      "linecount": 1,
-     "id": "obj-7"
+     "id": "obj-26"
     }
    },
    {
@@ -170,26 +523,27 @@
       119.0,
       22.0
      ],
-     "id": "obj-8"
+     "id": "obj-27"
     }
    },
    {
     "box": {
      "maxclass": "newobj",
-     "text": "t b b",
+     "text": "t b b b",
      "numinlets": 1,
-     "numoutlets": 2,
+     "numoutlets": 3,
      "outlettype": [
+      "bang",
       "bang",
       "bang"
      ],
      "patching_rect": [
       300,
       66,
-      49.0,
+      63.0,
       22.0
      ],
-     "id": "obj-9"
+     "id": "obj-28"
     }
    },
    {
@@ -207,7 +561,7 @@
       22.0
      ],
      "text": "path live_set",
-     "id": "obj-10"
+     "id": "obj-29"
     }
    },
    {
@@ -225,7 +579,7 @@
       22.0
      ],
      "text": "property tempo",
-     "id": "obj-11"
+     "id": "obj-30"
     }
    },
    {
@@ -245,7 +599,7 @@
       77.0,
       22.0
      ],
-     "id": "obj-12"
+     "id": "obj-31"
     }
    },
    {
@@ -264,7 +618,7 @@
       105.0,
       22.0
      ],
-     "id": "obj-13"
+     "id": "obj-32"
     }
    },
    {
@@ -282,7 +636,7 @@
       105.0,
       22.0
      ],
-     "id": "obj-14"
+     "id": "obj-33"
     }
    },
    {
@@ -300,7 +654,7 @@
       170.0,
       22.0
      ],
-     "id": "obj-15"
+     "id": "obj-34"
     }
    },
    {
@@ -318,7 +672,7 @@
      "text": "segue",
      "linecount": 1,
      "fontsize": 14.0,
-     "id": "obj-16"
+     "id": "obj-35"
     }
    },
    {
@@ -351,7 +705,7 @@
        "parameter_mmax": 1
       }
      },
-     "id": "obj-17",
+     "id": "obj-36",
      "presentation": 1,
      "presentation_rect": [
       8,
@@ -376,7 +730,7 @@
       22.0
      ],
      "text": "/segue/continue",
-     "id": "obj-18"
+     "id": "obj-37"
     }
    },
    {
@@ -409,7 +763,7 @@
        "parameter_mmax": 1
       }
      },
-     "id": "obj-19",
+     "id": "obj-38",
      "presentation": 1,
      "presentation_rect": [
       72,
@@ -434,7 +788,7 @@
       22.0
      ],
      "text": "/segue/stop",
-     "id": "obj-20"
+     "id": "obj-39"
     }
    },
    {
@@ -467,7 +821,7 @@
        "parameter_mmax": 1
       }
      },
-     "id": "obj-21",
+     "id": "obj-40",
      "presentation": 1,
      "presentation_rect": [
       136,
@@ -492,7 +846,7 @@
       22.0
      ],
      "text": "/segue/panic",
-     "id": "obj-22"
+     "id": "obj-41"
     }
    },
    {
@@ -525,7 +879,7 @@
        "parameter_mmax": 1
       }
      },
-     "id": "obj-23",
+     "id": "obj-42",
      "presentation": 1,
      "presentation_rect": [
       200,
@@ -550,7 +904,7 @@
       22.0
      ],
      "text": "/segue/clear",
-     "id": "obj-24"
+     "id": "obj-43"
     }
    },
    {
@@ -583,7 +937,7 @@
        "parameter_mmax": 1
       }
      },
-     "id": "obj-25",
+     "id": "obj-44",
      "presentation": 1,
      "presentation_rect": [
       264,
@@ -608,7 +962,7 @@
       110.0,
       22.0
      ],
-     "id": "obj-26"
+     "id": "obj-45"
     }
    },
    {
@@ -625,7 +979,97 @@
      ],
      "text": "send clip: the selected clip's notes as one phrase (Live 11+)",
      "linecount": 1,
-     "id": "obj-27"
+     "id": "obj-46"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "patching_rect": [
+      380,
+      520,
+      18.0,
+      18.0
+     ],
+     "parameter_enable": 0,
+     "ignoreclick": 1,
+     "id": "obj-47",
+     "presentation": 1,
+     "presentation_rect": [
+      356,
+      150,
+      18.0,
+      18.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      402,
+      520,
+      60.0,
+      20.0
+     ],
+     "text": "daemon",
+     "linecount": 1,
+     "id": "obj-48",
+     "presentation": 1,
+     "presentation_rect": [
+      376,
+      149,
+      50.0,
+      20.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "live.text",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      380,
+      550,
+      60.0,
+      18.0
+     ],
+     "text": "restart",
+     "mode": 0,
+     "varname": "segue_restart",
+     "saved_attribute_attributes": {
+      "valueof": {
+       "parameter_longname": "segue restart",
+       "parameter_shortname": "restart",
+       "parameter_type": 2,
+       "parameter_enum": [
+        "off",
+        "on"
+       ],
+       "parameter_mmax": 1
+      }
+     },
+     "id": "obj-49",
+     "presentation": 1,
+     "presentation_rect": [
+      428,
+      150,
+      60.0,
+      18.0
+     ]
     }
    },
    {
@@ -642,7 +1086,7 @@
      ],
      "text": "sampler",
      "linecount": 1,
-     "id": "obj-28"
+     "id": "obj-50"
     }
    },
    {
@@ -660,7 +1104,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-29"
+     "id": "obj-51"
     }
    },
    {
@@ -696,10 +1140,10 @@
        ]
       }
      },
-     "id": "obj-30",
+     "id": "obj-52",
      "presentation": 1,
      "presentation_rect": [
-      8,
+      8.0,
       30,
       100.0,
       15.0
@@ -720,7 +1164,7 @@
      ],
      "text": "temperature",
      "linecount": 1,
-     "id": "obj-31"
+     "id": "obj-53"
     }
    },
    {
@@ -738,7 +1182,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-32"
+     "id": "obj-54"
     }
    },
    {
@@ -771,10 +1215,10 @@
        "parameter_unitstyle": 1
       }
      },
-     "id": "obj-33",
+     "id": "obj-55",
      "presentation": 1,
      "presentation_rect": [
-      86,
+      116.0,
       30,
       44.0,
       48.0
@@ -795,7 +1239,7 @@
      ],
      "text": "top_k",
      "linecount": 1,
-     "id": "obj-34"
+     "id": "obj-56"
     }
    },
    {
@@ -813,7 +1257,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-35"
+     "id": "obj-57"
     }
    },
    {
@@ -846,10 +1290,10 @@
        "parameter_unitstyle": 1
       }
      },
-     "id": "obj-36",
+     "id": "obj-58",
      "presentation": 1,
      "presentation_rect": [
-      164,
+      168.0,
       30,
       50.0,
       15.0
@@ -870,7 +1314,7 @@
      ],
      "text": "top_p",
      "linecount": 1,
-     "id": "obj-37"
+     "id": "obj-59"
     }
    },
    {
@@ -888,7 +1332,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-38"
+     "id": "obj-60"
     }
    },
    {
@@ -921,10 +1365,10 @@
        "parameter_unitstyle": 1
       }
      },
-     "id": "obj-39",
+     "id": "obj-61",
      "presentation": 1,
      "presentation_rect": [
-      242,
+      226.0,
       30,
       44.0,
       48.0
@@ -945,7 +1389,7 @@
      ],
      "text": "blend",
      "linecount": 1,
-     "id": "obj-40"
+     "id": "obj-62"
     }
    },
    {
@@ -963,7 +1407,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-41"
+     "id": "obj-63"
     }
    },
    {
@@ -996,10 +1440,10 @@
        "parameter_unitstyle": 1
       }
      },
-     "id": "obj-42",
+     "id": "obj-64",
      "presentation": 1,
      "presentation_rect": [
-      320,
+      278.0,
       30,
       44.0,
       48.0
@@ -1020,7 +1464,7 @@
      ],
      "text": "length_beats",
      "linecount": 1,
-     "id": "obj-43"
+     "id": "obj-65"
     }
    },
    {
@@ -1038,7 +1482,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-44"
+     "id": "obj-66"
     }
    },
    {
@@ -1071,10 +1515,10 @@
        "parameter_unitstyle": 1
       }
      },
-     "id": "obj-45",
+     "id": "obj-67",
      "presentation": 1,
      "presentation_rect": [
-      398,
+      330.0,
       30,
       44.0,
       48.0
@@ -1095,7 +1539,7 @@
      ],
      "text": "mode",
      "linecount": 1,
-     "id": "obj-46"
+     "id": "obj-68"
     }
    },
    {
@@ -1113,7 +1557,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-47"
+     "id": "obj-69"
     }
    },
    {
@@ -1148,10 +1592,10 @@
        ]
       }
      },
-     "id": "obj-48",
+     "id": "obj-70",
      "presentation": 1,
      "presentation_rect": [
-      476,
+      382.0,
       30,
       100.0,
       15.0
@@ -1172,7 +1616,7 @@
      ],
      "text": "style",
      "linecount": 1,
-     "id": "obj-49"
+     "id": "obj-71"
     }
    },
    {
@@ -1190,7 +1634,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-50"
+     "id": "obj-72"
     }
    },
    {
@@ -1213,7 +1657,7 @@
      "parameter_enable": 0,
      "keymode": 1,
      "lines": 1,
-     "id": "obj-51",
+     "id": "obj-73",
      "presentation": 1,
      "presentation_rect": [
       8,
@@ -1238,50 +1682,337 @@
       70.0,
       22.0
      ],
-     "id": "obj-52"
+     "id": "obj-74"
     }
    },
    {
     "box": {
      "maxclass": "newobj",
-     "text": "udpreceive 9001",
+     "text": "t b b b b b b b b b",
      "numinlets": 1,
+     "numoutlets": 9,
+     "outlettype": [
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang"
+     ],
+     "patching_rect": [
+      520,
+      300,
+      147.0,
+      22.0
+     ],
+     "id": "obj-75"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "route /segue/note /segue/status /segue/error /segue/value /segue/pong",
+     "numinlets": 2,
+     "numoutlets": 6,
+     "outlettype": [
+      "",
+      "",
+      "",
+      "",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      820,
+      330,
+      420.0,
+      22.0
+     ],
+     "id": "obj-76"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      820,
+      370,
+      260.0,
+      20.0
+     ],
+     "text": "last note: pitch velocity beats channel",
+     "linecount": 1,
+     "id": "obj-77"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
      "numoutlets": 1,
      "outlettype": [
       ""
      ],
      "patching_rect": [
-      520,
-      330,
-      119.0,
+      820,
+      392,
+      91.0,
       22.0
      ],
-     "id": "obj-53"
+     "id": "obj-78"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      920,
+      392,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-79"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      820,
+      422,
+      260.0,
+      20.0
+     ],
+     "text": "status",
+     "linecount": 1,
+     "id": "obj-80"
     }
    },
    {
     "box": {
      "maxclass": "newobj",
-     "text": "route /segue/noteon /segue/noteoff /segue/note /segue/status /segue/error /segue/value /segue/pong",
+     "text": "prepend set",
      "numinlets": 2,
-     "numoutlets": 8,
+     "numoutlets": 1,
      "outlettype": [
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
-      "",
       ""
      ],
      "patching_rect": [
-      520,
-      370,
-      520.0,
+      820,
+      444,
+      91.0,
       22.0
      ],
-     "id": "obj-54"
+     "id": "obj-81"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      920,
+      444,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-82"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      820,
+      474,
+      260.0,
+      20.0
+     ],
+     "text": "error",
+     "linecount": 1,
+     "id": "obj-83"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      820,
+      496,
+      91.0,
+      22.0
+     ],
+     "id": "obj-84"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      920,
+      496,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-85"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      820,
+      526,
+      260.0,
+      20.0
+     ],
+     "text": "value",
+     "linecount": 1,
+     "id": "obj-86"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      820,
+      548,
+      91.0,
+      22.0
+     ],
+     "id": "obj-87"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      920,
+      548,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-88"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      820,
+      578,
+      260.0,
+      20.0
+     ],
+     "text": "pong",
+     "linecount": 1,
+     "id": "obj-89"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      820,
+      600,
+      91.0,
+      22.0
+     ],
+     "id": "obj-90"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      920,
+      600,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-91"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "print segue",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      1230,
+      496,
+      91.0,
+      22.0
+     ],
+     "id": "obj-92"
     }
    },
    {
@@ -1301,288 +2032,7 @@
       98.0,
       22.0
      ],
-     "id": "obj-55"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      670,
-      460,
-      260.0,
-      20.0
-     ],
-     "text": "last note: pitch velocity beats channel",
-     "linecount": 1,
-     "id": "obj-56"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      670,
-      482,
-      91.0,
-      22.0
-     ],
-     "id": "obj-57"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      770,
-      482,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-58"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      670,
-      512,
-      260.0,
-      20.0
-     ],
-     "text": "status",
-     "linecount": 1,
-     "id": "obj-59"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      670,
-      534,
-      91.0,
-      22.0
-     ],
-     "id": "obj-60"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      770,
-      534,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-61"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      670,
-      564,
-      260.0,
-      20.0
-     ],
-     "text": "error",
-     "linecount": 1,
-     "id": "obj-62"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      670,
-      586,
-      91.0,
-      22.0
-     ],
-     "id": "obj-63"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      770,
-      586,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-64"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      670,
-      616,
-      260.0,
-      20.0
-     ],
-     "text": "value",
-     "linecount": 1,
-     "id": "obj-65"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      670,
-      638,
-      91.0,
-      22.0
-     ],
-     "id": "obj-66"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      770,
-      638,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-67"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      670,
-      668,
-      260.0,
-      20.0
-     ],
-     "text": "pong",
-     "linecount": 1,
-     "id": "obj-68"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      670,
-      690,
-      91.0,
-      22.0
-     ],
-     "id": "obj-69"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      770,
-      690,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-70"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "print segue",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      1080,
-      586,
-      91.0,
-      22.0
-     ],
-     "id": "obj-71"
+     "id": "obj-93"
     }
    },
    {
@@ -1601,7 +2051,7 @@
       49.0,
       22.0
      ],
-     "id": "obj-72"
+     "id": "obj-94"
     }
    },
    {
@@ -1619,7 +2069,7 @@
       70.0,
       22.0
      ],
-     "id": "obj-73"
+     "id": "obj-95"
     }
    },
    {
@@ -1638,7 +2088,7 @@
       120.0,
       22.0
      ],
-     "id": "obj-74"
+     "id": "obj-96"
     }
    },
    {
@@ -1654,7 +2104,7 @@
       63.0,
       22.0
      ],
-     "id": "obj-75"
+     "id": "obj-97"
     }
    },
    {
@@ -1672,7 +2122,7 @@
       70.0,
       22.0
      ],
-     "id": "obj-76"
+     "id": "obj-98"
     }
    },
    {
@@ -1692,7 +2142,7 @@
       63.0,
       22.0
      ],
-     "id": "obj-77"
+     "id": "obj-99"
     }
    },
    {
@@ -1710,100 +2160,7 @@
       22.0
      ],
      "text": "/segue/panic",
-     "id": "obj-78"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      30,
-      800,
-      420.0,
-      20.0
-     ],
-     "text": "daemon (needs `segue` on the PATH, or send: command /path/to/segue)",
-     "linecount": 1,
-     "id": "obj-79"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      30,
-      824,
-      111.0,
-      22.0
-     ],
-     "text": "start 9000 9001",
-     "id": "obj-80"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      150,
-      824,
-      40.0,
-      22.0
-     ],
-     "text": "stop",
-     "id": "obj-81"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "node.script segue-daemon.js @autostart 1",
-     "numinlets": 1,
-     "numoutlets": 2,
-     "outlettype": [
-      "",
-      ""
-     ],
-     "patching_rect": [
-      30,
-      860,
-      260.0,
-      22.0
-     ],
-     "saved_object_attributes": {
-      "autostart": 1,
-      "defer": 0,
-      "watch": 0
-     },
-     "id": "obj-82"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "print segue-daemon",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      30,
-      896,
-      140.0,
-      22.0
-     ],
-     "id": "obj-83"
+     "id": "obj-100"
     }
    }
   ],
@@ -1811,11 +2168,35 @@
    {
     "patchline": {
      "destination": [
+      "obj-3",
+      0
+     ],
+     "source": [
+      "obj-4",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-4",
       0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-5",
+      0
      ],
      "source": [
-      "obj-3",
+      "obj-2",
       0
      ]
     }
@@ -1847,11 +2228,35 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-7",
       0
      ],
      "source": [
-      "obj-6",
+      "obj-5",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-7",
+      3
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-8",
+      0
+     ],
+     "source": [
+      "obj-7",
       0
      ]
     }
@@ -1860,6 +2265,30 @@
     "patchline": {
      "destination": [
       "obj-9",
+      0
+     ],
+     "source": [
+      "obj-7",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-9",
+      0
+     ],
+     "source": [
+      "obj-7",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-10",
       0
      ],
      "source": [
@@ -1871,59 +2300,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-10",
-      0
-     ],
-     "source": [
-      "obj-9",
-      1
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-12",
-      0
-     ],
-     "source": [
-      "obj-10",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-13",
-      1
-     ],
-     "source": [
-      "obj-12",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-11",
       0
      ],
      "source": [
       "obj-9",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-13",
-      0
-     ],
-     "source": [
-      "obj-11",
       0
      ]
     }
@@ -1943,11 +2324,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-15",
+      "obj-16",
       0
      ],
      "source": [
-      "obj-14",
+      "obj-10",
       0
      ]
     }
@@ -1955,11 +2336,35 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-17",
       0
      ],
      "source": [
-      "obj-15",
+      "obj-10",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-16",
+      0
+     ],
+     "source": [
+      "obj-11",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-17",
+      0
+     ],
+     "source": [
+      "obj-11",
       0
      ]
     }
@@ -1968,22 +2373,46 @@
     "patchline": {
      "destination": [
       "obj-18",
+      0
+     ],
+     "source": [
+      "obj-16",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
+      0
+     ],
+     "source": [
+      "obj-18",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-17",
+      1
+     ],
+     "source": [
+      "obj-14",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-19",
       0
      ],
      "source": [
       "obj-17",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-1",
-      0
-     ],
-     "source": [
-      "obj-18",
       0
      ]
     }
@@ -1996,14 +2425,14 @@
      ],
      "source": [
       "obj-19",
-      0
+      1
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-16",
       0
      ],
      "source": [
@@ -2015,11 +2444,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-22",
+      "obj-17",
       0
      ],
      "source": [
-      "obj-21",
+      "obj-20",
       0
      ]
     }
@@ -2027,31 +2456,31 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
-      0
-     ],
-     "source": [
-      "obj-22",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-24",
-      0
-     ],
-     "source": [
       "obj-23",
       0
+     ],
+     "source": [
+      "obj-22",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-24",
+      0
+     ],
+     "source": [
+      "obj-22",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-25",
       0
      ],
      "source": [
@@ -2063,7 +2492,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-26",
+      "obj-12",
       0
      ],
      "source": [
@@ -2075,11 +2504,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-28",
       0
      ],
      "source": [
-      "obj-26",
+      "obj-27",
       0
      ]
     }
@@ -2087,12 +2516,12 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-29",
-      0
+      "obj-28",
+      2
      ]
     }
    },
@@ -2103,7 +2532,7 @@
       0
      ],
      "source": [
-      "obj-30",
+      "obj-28",
       1
      ]
     }
@@ -2111,7 +2540,55 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-31",
+      0
+     ],
+     "source": [
+      "obj-29",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-32",
+      1
+     ],
+     "source": [
+      "obj-31",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-30",
+      0
+     ],
+     "source": [
+      "obj-28",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-32",
+      0
+     ],
+     "source": [
+      "obj-30",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-33",
       0
      ],
      "source": [
@@ -2123,7 +2600,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-32",
+      "obj-34",
       0
      ],
      "source": [
@@ -2135,11 +2612,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-12",
       0
      ],
      "source": [
-      "obj-35",
+      "obj-34",
       0
      ]
     }
@@ -2147,7 +2624,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-35",
+      "obj-37",
       0
      ],
      "source": [
@@ -2159,7 +2636,19 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-12",
+      0
+     ],
+     "source": [
+      "obj-37",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-39",
       0
      ],
      "source": [
@@ -2171,7 +2660,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-38",
+      "obj-12",
       0
      ],
      "source": [
@@ -2183,7 +2672,19 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-41",
+      0
+     ],
+     "source": [
+      "obj-40",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
       0
      ],
      "source": [
@@ -2195,7 +2696,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-41",
+      "obj-43",
       0
      ],
      "source": [
@@ -2207,7 +2708,19 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-12",
+      0
+     ],
+     "source": [
+      "obj-43",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-45",
       0
      ],
      "source": [
@@ -2219,7 +2732,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-44",
+      "obj-12",
       0
      ],
      "source": [
@@ -2231,35 +2744,23 @@
    {
     "patchline": {
      "destination": [
-      "obj-1",
-      0
-     ],
-     "source": [
-      "obj-47",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-47",
       0
      ],
      "source": [
-      "obj-48",
-      1
+      "obj-10",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-1",
+      "obj-47",
       0
      ],
      "source": [
-      "obj-50",
+      "obj-11",
       0
      ]
     }
@@ -2267,7 +2768,19 @@
    {
     "patchline": {
      "destination": [
-      "obj-52",
+      "obj-4",
+      0
+     ],
+     "source": [
+      "obj-49",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
       0
      ],
      "source": [
@@ -2279,48 +2792,48 @@
    {
     "patchline": {
      "destination": [
-      "obj-50",
+      "obj-51",
       0
      ],
      "source": [
       "obj-52",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-54",
-      0
-     ],
-     "source": [
-      "obj-53",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-55",
-      0
-     ],
-     "source": [
-      "obj-54",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-55",
-      0
-     ],
-     "source": [
-      "obj-54",
       1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
+      0
+     ],
+     "source": [
+      "obj-54",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-54",
+      0
+     ],
+     "source": [
+      "obj-55",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
+      0
+     ],
+     "source": [
+      "obj-57",
+      0
      ]
     }
    },
@@ -2331,19 +2844,19 @@
       0
      ],
      "source": [
-      "obj-54",
-      2
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-58",
       0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
+      0
      ],
      "source": [
-      "obj-57",
+      "obj-60",
       0
      ]
     }
@@ -2355,19 +2868,19 @@
       0
      ],
      "source": [
-      "obj-54",
-      3
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-61",
       0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
+      0
      ],
      "source": [
-      "obj-60",
+      "obj-63",
       0
      ]
     }
@@ -2379,19 +2892,19 @@
       0
      ],
      "source": [
-      "obj-54",
-      4
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-64",
       0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
+      0
      ],
      "source": [
-      "obj-63",
+      "obj-66",
       0
      ]
     }
@@ -2403,19 +2916,19 @@
       0
      ],
      "source": [
-      "obj-54",
-      5
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-67",
       0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
+      0
      ],
      "source": [
-      "obj-66",
+      "obj-69",
       0
      ]
     }
@@ -2427,55 +2940,7 @@
       0
      ],
      "source": [
-      "obj-54",
-      6
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-70",
-      0
-     ],
-     "source": [
-      "obj-69",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-71",
-      0
-     ],
-     "source": [
-      "obj-54",
-      4
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-72",
-      0
-     ],
-     "source": [
-      "obj-55",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-72",
-      1
-     ],
-     "source": [
-      "obj-55",
       1
      ]
     }
@@ -2483,36 +2948,12 @@
    {
     "patchline": {
      "destination": [
-      "obj-74",
-      6
-     ],
-     "source": [
-      "obj-55",
-      2
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-73",
+      "obj-12",
       0
      ],
      "source": [
       "obj-72",
       0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-73",
-      1
-     ],
-     "source": [
-      "obj-72",
-      1
      ]
     }
    },
@@ -2524,6 +2965,18 @@
      ],
      "source": [
       "obj-73",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-72",
+      0
+     ],
+     "source": [
+      "obj-74",
       0
      ]
     }
@@ -2535,7 +2988,7 @@
       0
      ],
      "source": [
-      "obj-74",
+      "obj-19",
       0
      ]
     }
@@ -2543,7 +2996,127 @@
    {
     "patchline": {
      "destination": [
-      "obj-77",
+      "obj-52",
+      0
+     ],
+     "source": [
+      "obj-75",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-55",
+      0
+     ],
+     "source": [
+      "obj-75",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-58",
+      0
+     ],
+     "source": [
+      "obj-75",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-61",
+      0
+     ],
+     "source": [
+      "obj-75",
+      3
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-64",
+      0
+     ],
+     "source": [
+      "obj-75",
+      4
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-67",
+      0
+     ],
+     "source": [
+      "obj-75",
+      5
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-70",
+      0
+     ],
+     "source": [
+      "obj-75",
+      6
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-73",
+      0
+     ],
+     "source": [
+      "obj-75",
+      7
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-32",
+      0
+     ],
+     "source": [
+      "obj-75",
+      8
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-76",
+      0
+     ],
+     "source": [
+      "obj-13",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-78",
       0
      ],
      "source": [
@@ -2555,19 +3128,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-78",
-      0
-     ],
-     "source": [
-      "obj-77",
-      2
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-1",
+      "obj-79",
       0
      ],
      "source": [
@@ -2579,11 +3140,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-72",
+      "obj-81",
       0
      ],
      "source": [
-      "obj-77",
+      "obj-76",
       1
      ]
     }
@@ -2595,18 +3156,6 @@
       0
      ],
      "source": [
-      "obj-80",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-82",
-      0
-     ],
-     "source": [
       "obj-81",
       0
      ]
@@ -2615,11 +3164,23 @@
    {
     "patchline": {
      "destination": [
-      "obj-83",
+      "obj-84",
       0
      ],
      "source": [
-      "obj-82",
+      "obj-76",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-85",
+      0
+     ],
+     "source": [
+      "obj-84",
       0
      ]
     }
@@ -2627,11 +3188,227 @@
    {
     "patchline": {
      "destination": [
-      "obj-81",
+      "obj-87",
       0
      ],
      "source": [
-      "obj-77",
+      "obj-76",
+      3
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-88",
+      0
+     ],
+     "source": [
+      "obj-87",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-90",
+      0
+     ],
+     "source": [
+      "obj-76",
+      4
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-91",
+      0
+     ],
+     "source": [
+      "obj-90",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-92",
+      0
+     ],
+     "source": [
+      "obj-76",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-93",
+      0
+     ],
+     "source": [
+      "obj-14",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-93",
+      0
+     ],
+     "source": [
+      "obj-14",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-94",
+      0
+     ],
+     "source": [
+      "obj-93",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-94",
+      1
+     ],
+     "source": [
+      "obj-93",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-96",
+      6
+     ],
+     "source": [
+      "obj-93",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-95",
+      0
+     ],
+     "source": [
+      "obj-94",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-95",
+      1
+     ],
+     "source": [
+      "obj-94",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-96",
+      0
+     ],
+     "source": [
+      "obj-95",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-97",
+      0
+     ],
+     "source": [
+      "obj-96",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-99",
+      0
+     ],
+     "source": [
+      "obj-98",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-100",
+      0
+     ],
+     "source": [
+      "obj-99",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-12",
+      0
+     ],
+     "source": [
+      "obj-100",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-94",
+      0
+     ],
+     "source": [
+      "obj-99",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-3",
+      0
+     ],
+     "source": [
+      "obj-99",
       0
      ]
     }

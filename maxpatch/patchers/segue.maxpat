@@ -22,7 +22,7 @@
    15.0,
    15.0
   ],
-  "description": "segue client: OSC to the segue daemon",
+  "description": "segue demo: MIDI and keys around segue.net",
   "digest": "",
   "tags": "segue osc midi",
   "boxes": [
@@ -47,10 +47,13 @@
    {
     "box": {
      "maxclass": "newobj",
-     "text": "udpsend 127.0.0.1 9000",
+     "text": "segue.net 9000 9001",
      "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
      "patching_rect": [
       30,
       740,
@@ -58,24 +61,6 @@
       22.0
      ],
      "id": "obj-2"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "inlet",
-     "numinlets": 0,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      30,
-      40,
-      30.0,
-      30.0
-     ],
-     "comment": "OSC messages to the daemon (/segue/...)",
-     "id": "obj-3"
     }
    },
    {
@@ -92,7 +77,7 @@
      ],
      "text": "notes in (MIDI keyboard or click)",
      "linecount": 1,
-     "id": "obj-4"
+     "id": "obj-3"
     }
    },
    {
@@ -112,7 +97,7 @@
       56.0,
       22.0
      ],
-     "id": "obj-5"
+     "id": "obj-4"
     }
    },
    {
@@ -130,7 +115,7 @@
       84.0,
       22.0
      ],
-     "id": "obj-6"
+     "id": "obj-5"
     }
    },
    {
@@ -150,7 +135,14 @@
      ],
      "parameter_enable": 0,
      "mode": 1,
-     "id": "obj-7"
+     "id": "obj-6",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      40,
+      224.0,
+      53.0
+     ]
     }
    },
    {
@@ -168,7 +160,7 @@
       70.0,
       22.0
      ],
-     "id": "obj-8"
+     "id": "obj-7"
     }
    },
    {
@@ -186,7 +178,7 @@
       130.0,
       22.0
      ],
-     "id": "obj-9"
+     "id": "obj-8"
     }
    },
    {
@@ -203,7 +195,7 @@
      ],
      "text": "phrase and transport",
      "linecount": 1,
-     "id": "obj-10"
+     "id": "obj-9"
     }
    },
    {
@@ -221,7 +213,7 @@
       22.0
      ],
      "text": "/segue/phrase 60 100 0. 1. 62 100 1. 1. 64 100 2. 1. 67 100 3. 1.",
-     "id": "obj-11"
+     "id": "obj-10"
     }
    },
    {
@@ -239,7 +231,14 @@
       22.0
      ],
      "text": "/segue/continue",
-     "id": "obj-12"
+     "id": "obj-11",
+     "presentation": 1,
+     "presentation_rect": [
+      360,
+      40,
+      104.0,
+      22.0
+     ]
     }
    },
    {
@@ -257,7 +256,7 @@
       22.0
      ],
      "text": "/segue/continue 8.",
-     "id": "obj-13"
+     "id": "obj-12"
     }
    },
    {
@@ -275,7 +274,14 @@
       22.0
      ],
      "text": "/segue/stop",
-     "id": "obj-14"
+     "id": "obj-13",
+     "presentation": 1,
+     "presentation_rect": [
+      360,
+      68,
+      104.0,
+      22.0
+     ]
     }
    },
    {
@@ -293,7 +299,14 @@
       22.0
      ],
      "text": "/segue/panic",
-     "id": "obj-15"
+     "id": "obj-14",
+     "presentation": 1,
+     "presentation_rect": [
+      250,
+      68,
+      104.0,
+      22.0
+     ]
     }
    },
    {
@@ -311,7 +324,14 @@
       22.0
      ],
      "text": "/segue/clear",
-     "id": "obj-16"
+     "id": "obj-15",
+     "presentation": 1,
+     "presentation_rect": [
+      360,
+      96,
+      104.0,
+      22.0
+     ]
     }
    },
    {
@@ -329,7 +349,7 @@
       22.0
      ],
      "text": "/segue/status",
-     "id": "obj-17"
+     "id": "obj-16"
     }
    },
    {
@@ -347,7 +367,7 @@
       22.0
      ],
      "text": "/segue/get",
-     "id": "obj-18"
+     "id": "obj-17"
     }
    },
    {
@@ -365,7 +385,7 @@
       22.0
      ],
      "text": "/segue/ping",
-     "id": "obj-19"
+     "id": "obj-18"
     }
    },
    {
@@ -382,7 +402,7 @@
      ],
      "text": "parameters (ranges are the daemon's)",
      "linecount": 1,
-     "id": "obj-20"
+     "id": "obj-19"
     }
    },
    {
@@ -399,7 +419,14 @@
      ],
      "text": "sampler",
      "linecount": 1,
-     "id": "obj-21"
+     "id": "obj-20",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      110,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -417,7 +444,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-22"
+     "id": "obj-21"
     }
    },
    {
@@ -444,6 +471,31 @@
       ",",
       "blend"
      ],
+     "id": "obj-22",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      130,
+      110.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 0",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      600,
+      104,
+      100.0,
+      22.0
+     ],
      "id": "obj-23"
     }
    },
@@ -461,7 +513,14 @@
      ],
      "text": "strategy",
      "linecount": 1,
-     "id": "obj-24"
+     "id": "obj-24",
+     "presentation": 1,
+     "presentation_rect": [
+      160,
+      110,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -506,7 +565,32 @@
       ",",
       "beam"
      ],
-     "id": "obj-26"
+     "id": "obj-26",
+     "presentation": 1,
+     "presentation_rect": [
+      160,
+      130,
+      110.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 1",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      830,
+      104,
+      100.0,
+      22.0
+     ],
+     "id": "obj-27"
     }
    },
    {
@@ -523,7 +607,14 @@
      ],
      "text": "temperature",
      "linecount": 1,
-     "id": "obj-27"
+     "id": "obj-28",
+     "presentation": 1,
+     "presentation_rect": [
+      310,
+      110,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -541,7 +632,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-28"
+     "id": "obj-29"
     }
    },
    {
@@ -562,7 +653,32 @@
      "parameter_enable": 0,
      "minimum": 0.01,
      "maximum": 5.0,
-     "id": "obj-29"
+     "id": "obj-30",
+     "presentation": 1,
+     "presentation_rect": [
+      310,
+      130,
+      70.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 1.0",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1060,
+      104,
+      100.0,
+      22.0
+     ],
+     "id": "obj-31"
     }
    },
    {
@@ -579,7 +695,14 @@
      ],
      "text": "top_k",
      "linecount": 1,
-     "id": "obj-30"
+     "id": "obj-32",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      160,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -597,7 +720,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-31"
+     "id": "obj-33"
     }
    },
    {
@@ -618,7 +741,32 @@
      "parameter_enable": 0,
      "minimum": 0.0,
      "maximum": 1000.0,
-     "id": "obj-32"
+     "id": "obj-34",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      180,
+      70.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 0",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      600,
+      194,
+      100.0,
+      22.0
+     ],
+     "id": "obj-35"
     }
    },
    {
@@ -635,7 +783,14 @@
      ],
      "text": "top_p",
      "linecount": 1,
-     "id": "obj-33"
+     "id": "obj-36",
+     "presentation": 1,
+     "presentation_rect": [
+      160,
+      160,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -653,7 +808,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-34"
+     "id": "obj-37"
     }
    },
    {
@@ -674,7 +829,32 @@
      "parameter_enable": 0,
      "minimum": 0.01,
      "maximum": 1.0,
-     "id": "obj-35"
+     "id": "obj-38",
+     "presentation": 1,
+     "presentation_rect": [
+      160,
+      180,
+      70.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 1.0",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      830,
+      194,
+      100.0,
+      22.0
+     ],
+     "id": "obj-39"
     }
    },
    {
@@ -691,7 +871,14 @@
      ],
      "text": "blend",
      "linecount": 1,
-     "id": "obj-36"
+     "id": "obj-40",
+     "presentation": 1,
+     "presentation_rect": [
+      310,
+      160,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -709,7 +896,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-37"
+     "id": "obj-41"
     }
    },
    {
@@ -730,7 +917,32 @@
      "parameter_enable": 0,
      "minimum": 0.0,
      "maximum": 1.0,
-     "id": "obj-38"
+     "id": "obj-42",
+     "presentation": 1,
+     "presentation_rect": [
+      310,
+      180,
+      70.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 0.5",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1060,
+      194,
+      100.0,
+      22.0
+     ],
+     "id": "obj-43"
     }
    },
    {
@@ -747,7 +959,14 @@
      ],
      "text": "tempo",
      "linecount": 1,
-     "id": "obj-39"
+     "id": "obj-44",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      210,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -765,7 +984,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-40"
+     "id": "obj-45"
     }
    },
    {
@@ -786,7 +1005,32 @@
      "parameter_enable": 0,
      "minimum": 20.0,
      "maximum": 300.0,
-     "id": "obj-41"
+     "id": "obj-46",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      230,
+      70.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 120.0",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      600,
+      284,
+      100.0,
+      22.0
+     ],
+     "id": "obj-47"
     }
    },
    {
@@ -803,7 +1047,14 @@
      ],
      "text": "length_beats",
      "linecount": 1,
-     "id": "obj-42"
+     "id": "obj-48",
+     "presentation": 1,
+     "presentation_rect": [
+      160,
+      210,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -821,7 +1072,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-43"
+     "id": "obj-49"
     }
    },
    {
@@ -842,7 +1093,32 @@
      "parameter_enable": 0,
      "minimum": 0.25,
      "maximum": 256.0,
-     "id": "obj-44"
+     "id": "obj-50",
+     "presentation": 1,
+     "presentation_rect": [
+      160,
+      230,
+      70.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 8.0",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      830,
+      284,
+      100.0,
+      22.0
+     ],
+     "id": "obj-51"
     }
    },
    {
@@ -859,7 +1135,14 @@
      ],
      "text": "length_notes",
      "linecount": 1,
-     "id": "obj-45"
+     "id": "obj-52",
+     "presentation": 1,
+     "presentation_rect": [
+      310,
+      210,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -877,7 +1160,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-46"
+     "id": "obj-53"
     }
    },
    {
@@ -898,7 +1181,32 @@
      "parameter_enable": 0,
      "minimum": 0.0,
      "maximum": 1024.0,
-     "id": "obj-47"
+     "id": "obj-54",
+     "presentation": 1,
+     "presentation_rect": [
+      310,
+      230,
+      70.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 0",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1060,
+      284,
+      100.0,
+      22.0
+     ],
+     "id": "obj-55"
     }
    },
    {
@@ -915,7 +1223,14 @@
      ],
      "text": "mode",
      "linecount": 1,
-     "id": "obj-48"
+     "id": "obj-56",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      260,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -933,7 +1248,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-49"
+     "id": "obj-57"
     }
    },
    {
@@ -958,7 +1273,32 @@
       ",",
       "continuous"
      ],
-     "id": "obj-50"
+     "id": "obj-58",
+     "presentation": 1,
+     "presentation_rect": [
+      10,
+      280,
+      110.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 0",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      600,
+      374,
+      100.0,
+      22.0
+     ],
+     "id": "obj-59"
     }
    },
    {
@@ -975,7 +1315,14 @@
      ],
      "text": "phrase_end",
      "linecount": 1,
-     "id": "obj-51"
+     "id": "obj-60",
+     "presentation": 1,
+     "presentation_rect": [
+      160,
+      260,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -993,7 +1340,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-52"
+     "id": "obj-61"
     }
    },
    {
@@ -1020,7 +1367,32 @@
       ",",
       "bar"
      ],
-     "id": "obj-53"
+     "id": "obj-62",
+     "presentation": 1,
+     "presentation_rect": [
+      160,
+      280,
+      110.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "loadmess set 1",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      830,
+      374,
+      100.0,
+      22.0
+     ],
+     "id": "obj-63"
     }
    },
    {
@@ -1037,7 +1409,14 @@
      ],
      "text": "style",
      "linecount": 1,
-     "id": "obj-54"
+     "id": "obj-64",
+     "presentation": 1,
+     "presentation_rect": [
+      310,
+      260,
+      110.0,
+      20.0
+     ]
     }
    },
    {
@@ -1055,7 +1434,7 @@
       180.0,
       22.0
      ],
-     "id": "obj-55"
+     "id": "obj-65"
     }
    },
    {
@@ -1078,7 +1457,14 @@
      "parameter_enable": 0,
      "keymode": 1,
      "lines": 1,
-     "id": "obj-56"
+     "id": "obj-66",
+     "presentation": 1,
+     "presentation_rect": [
+      310,
+      280,
+      110.0,
+      22.0
+     ]
     }
    },
    {
@@ -1096,36 +1482,286 @@
       70.0,
       22.0
      ],
-     "id": "obj-57"
+     "id": "obj-67"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      480,
+      450,
+      60.0,
+      20.0
+     ],
+     "text": "daemon",
+     "linecount": 1,
+     "id": "obj-68"
     }
    },
    {
     "box": {
      "maxclass": "newobj",
-     "text": "udpreceive 9001",
+     "text": "route daemon",
+     "numinlets": 2,
+     "numoutlets": 2,
+     "outlettype": [
+      "",
+      ""
+     ],
+     "patching_rect": [
+      480,
+      474,
+      120.0,
+      22.0
+     ],
+     "id": "obj-69"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "route running exited error ready",
+     "numinlets": 2,
+     "numoutlets": 5,
+     "outlettype": [
+      "",
+      "",
+      "",
+      "",
+      ""
+     ],
+     "patching_rect": [
+      480,
+      508,
+      260.0,
+      22.0
+     ],
+     "id": "obj-70"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "t b",
      "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "patching_rect": [
+      480,
+      542,
+      40.0,
+      22.0
+     ],
+     "id": "obj-71"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "t b",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "patching_rect": [
+      560,
+      542,
+      40.0,
+      22.0
+     ],
+     "id": "obj-72"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
      "numoutlets": 1,
      "outlettype": [
       ""
      ],
      "patching_rect": [
       480,
-      480,
-      119.0,
+      574,
+      40.0,
       22.0
      ],
-     "id": "obj-58"
+     "text": "1",
+     "id": "obj-73"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      560,
+      574,
+      40.0,
+      22.0
+     ],
+     "text": "0",
+     "id": "obj-74"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "patching_rect": [
+      640,
+      574,
+      18.0,
+      18.0
+     ],
+     "parameter_enable": 0,
+     "ignoreclick": 1,
+     "id": "obj-75",
+     "presentation": 1,
+     "presentation_rect": [
+      460,
+      10,
+      18.0,
+      18.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      664,
+      574,
+      110.0,
+      20.0
+     ],
+     "text": "daemon running",
+     "linecount": 1,
+     "id": "obj-76",
+     "presentation": 1,
+     "presentation_rect": [
+      480,
+      9,
+      110.0,
+      20.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      780,
+      450,
+      104.39999999999999,
+      22.0
+     ],
+     "text": "daemon restart",
+     "id": "obj-77",
+     "presentation": 1,
+     "presentation_rect": [
+      370,
+      10,
+      84.0,
+      22.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      900,
+      450,
+      91.19999999999999,
+      22.0
+     ],
+     "text": "daemon start",
+     "id": "obj-78"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      1000,
+      450,
+      84.6,
+      22.0
+     ],
+     "text": "daemon stop",
+     "id": "obj-79"
     }
    },
    {
     "box": {
      "maxclass": "newobj",
-     "text": "route /segue/noteon /segue/noteoff /segue/note /segue/status /segue/error /segue/value /segue/pong",
-     "numinlets": 2,
-     "numoutlets": 8,
+     "text": "t b b b b b b b b b b b b",
+     "numinlets": 1,
+     "numoutlets": 12,
      "outlettype": [
-      "",
-      "",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang",
+      "bang"
+     ],
+     "patching_rect": [
+      780,
+      508,
+      189.0,
+      22.0
+     ],
+     "id": "obj-80"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "route /segue/note /segue/status /segue/error /segue/value /segue/pong",
+     "numinlets": 2,
+     "numoutlets": 6,
+     "outlettype": [
       "",
       "",
       "",
@@ -1134,12 +1770,293 @@
       ""
      ],
      "patching_rect": [
-      480,
-      520,
-      520.0,
+      30,
+      880,
+      420.0,
       22.0
      ],
-     "id": "obj-59"
+     "id": "obj-81"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      30,
+      920,
+      260.0,
+      20.0
+     ],
+     "text": "last note: pitch velocity beats channel",
+     "linecount": 1,
+     "id": "obj-82"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      30,
+      942,
+      91.0,
+      22.0
+     ],
+     "id": "obj-83"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      130,
+      942,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-84"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      30,
+      972,
+      260.0,
+      20.0
+     ],
+     "text": "status",
+     "linecount": 1,
+     "id": "obj-85"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      30,
+      994,
+      91.0,
+      22.0
+     ],
+     "id": "obj-86"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      130,
+      994,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-87"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      30,
+      1024,
+      260.0,
+      20.0
+     ],
+     "text": "error",
+     "linecount": 1,
+     "id": "obj-88"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      30,
+      1046,
+      91.0,
+      22.0
+     ],
+     "id": "obj-89"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      130,
+      1046,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-90"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      30,
+      1076,
+      260.0,
+      20.0
+     ],
+     "text": "value",
+     "linecount": 1,
+     "id": "obj-91"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      30,
+      1098,
+      91.0,
+      22.0
+     ],
+     "id": "obj-92"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      130,
+      1098,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-93"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      30,
+      1128,
+      260.0,
+      20.0
+     ],
+     "text": "pong",
+     "linecount": 1,
+     "id": "obj-94"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "prepend set",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      30,
+      1150,
+      91.0,
+      22.0
+     ],
+     "id": "obj-95"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      130,
+      1150,
+      300.0,
+      22.0
+     ],
+     "text": "",
+     "id": "obj-96"
+    }
+   },
+   {
+    "box": {
+     "maxclass": "newobj",
+     "text": "print segue",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "outlettype": [],
+     "patching_rect": [
+      440,
+      1046,
+      91.0,
+      22.0
+     ],
+     "id": "obj-97"
     }
    },
    {
@@ -1155,292 +2072,11 @@
      ],
      "patching_rect": [
       480,
-      570,
+      640,
       98.0,
       22.0
      ],
-     "id": "obj-60"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      630,
-      610,
-      260.0,
-      20.0
-     ],
-     "text": "last note: pitch velocity beats channel",
-     "linecount": 1,
-     "id": "obj-61"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      630,
-      632,
-      91.0,
-      22.0
-     ],
-     "id": "obj-62"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      730,
-      632,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-63"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      630,
-      662,
-      260.0,
-      20.0
-     ],
-     "text": "status",
-     "linecount": 1,
-     "id": "obj-64"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      630,
-      684,
-      91.0,
-      22.0
-     ],
-     "id": "obj-65"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      730,
-      684,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-66"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      630,
-      714,
-      260.0,
-      20.0
-     ],
-     "text": "error",
-     "linecount": 1,
-     "id": "obj-67"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      630,
-      736,
-      91.0,
-      22.0
-     ],
-     "id": "obj-68"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      730,
-      736,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-69"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      630,
-      766,
-      260.0,
-      20.0
-     ],
-     "text": "value",
-     "linecount": 1,
-     "id": "obj-70"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      630,
-      788,
-      91.0,
-      22.0
-     ],
-     "id": "obj-71"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      730,
-      788,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-72"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      630,
-      818,
-      260.0,
-      20.0
-     ],
-     "text": "pong",
-     "linecount": 1,
-     "id": "obj-73"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "prepend set",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      630,
-      840,
-      91.0,
-      22.0
-     ],
-     "id": "obj-74"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      730,
-      840,
-      300.0,
-      22.0
-     ],
-     "text": "",
-     "id": "obj-75"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "print segue",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      1040,
-      736,
-      91.0,
-      22.0
-     ],
-     "id": "obj-76"
+     "id": "obj-98"
     }
    },
    {
@@ -1455,11 +2091,11 @@
      ],
      "patching_rect": [
       480,
-      610,
+      680,
       49.0,
       22.0
      ],
-     "id": "obj-77"
+     "id": "obj-99"
     }
    },
    {
@@ -1471,43 +2107,11 @@
      "outlettype": [],
      "patching_rect": [
       480,
-      650,
+      720,
       63.0,
       22.0
      ],
-     "id": "obj-78"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "outlet",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      480,
-      690,
-      30.0,
-      30.0
-     ],
-     "comment": "continuation note-on/off: pitch velocity channel",
-     "id": "obj-79"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "outlet",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      560,
-      690,
-      30.0,
-      30.0
-     ],
-     "comment": "other replies: note, status, error, value, pong",
-     "id": "obj-80"
+     "id": "obj-100"
     }
    },
    {
@@ -1520,50 +2124,12 @@
       "bang"
      ],
      "patching_rect": [
-      30,
-      560,
+      250,
+      640,
       77.0,
       22.0
      ],
-     "id": "obj-81"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "t b b b",
-     "numinlets": 1,
-     "numoutlets": 3,
-     "outlettype": [
-      "bang",
-      "bang",
-      "bang"
-     ],
-     "patching_rect": [
-      30,
-      596,
-      63.0,
-      22.0
-     ],
-     "id": "obj-82"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      150,
-      630,
-      91.19999999999999,
-      22.0
-     ],
-     "text": "/segue/panic",
-     "id": "obj-83"
+     "id": "obj-101"
     }
    },
    {
@@ -1574,13 +2140,13 @@
      "outlettype": [],
      "patching_rect": [
       280,
-      596,
+      680,
       150.0,
       20.0
      ],
      "text": "all notes off now",
      "linecount": 1,
-     "id": "obj-84"
+     "id": "obj-102"
     }
    },
    {
@@ -1593,105 +2159,12 @@
      ],
      "patching_rect": [
       250,
-      596,
+      680,
       22.0,
       22.0
      ],
      "parameter_enable": 0,
-     "id": "obj-85"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "comment",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      30,
-      780,
-      420.0,
-      20.0
-     ],
-     "text": "daemon (needs `segue` on the PATH, or send: command /path/to/segue)",
-     "linecount": 1,
-     "id": "obj-86"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      30,
-      804,
-      111.0,
-      22.0
-     ],
-     "text": "start 9000 9001",
-     "id": "obj-87"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "message",
-     "numinlets": 2,
-     "numoutlets": 1,
-     "outlettype": [
-      ""
-     ],
-     "patching_rect": [
-      150,
-      804,
-      40.0,
-      22.0
-     ],
-     "text": "stop",
-     "id": "obj-88"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "node.script segue-daemon.js @autostart 1",
-     "numinlets": 1,
-     "numoutlets": 2,
-     "outlettype": [
-      "",
-      ""
-     ],
-     "patching_rect": [
-      30,
-      840,
-      260.0,
-      22.0
-     ],
-     "saved_object_attributes": {
-      "autostart": 1,
-      "defer": 0,
-      "watch": 0
-     },
-     "id": "obj-89"
-    }
-   },
-   {
-    "box": {
-     "maxclass": "newobj",
-     "text": "print segue-daemon",
-     "numinlets": 1,
-     "numoutlets": 0,
-     "outlettype": [],
-     "patching_rect": [
-      30,
-      876,
-      140.0,
-      22.0
-     ],
-     "id": "obj-90"
+     "id": "obj-103"
     }
    }
   ],
@@ -1699,35 +2172,23 @@
    {
     "patchline": {
      "destination": [
-      "obj-2",
-      0
-     ],
-     "source": [
-      "obj-3",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-6",
-      0
-     ],
-     "source": [
       "obj-5",
       0
+     ],
+     "source": [
+      "obj-4",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-6",
+      "obj-5",
       1
      ],
      "source": [
-      "obj-5",
+      "obj-4",
       1
      ]
     }
@@ -1735,12 +2196,48 @@
    {
     "patchline": {
      "destination": [
-      "obj-6",
+      "obj-5",
       2
      ],
      "source": [
-      "obj-5",
+      "obj-4",
       2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-7",
+      0
+     ],
+     "source": [
+      "obj-6",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-7",
+      1
+     ],
+     "source": [
+      "obj-6",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-8",
+      0
+     ],
+     "source": [
+      "obj-5",
+      0
      ]
     }
    },
@@ -1759,31 +2256,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-8",
-      1
-     ],
-     "source": [
-      "obj-7",
-      1
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-9",
-      0
-     ],
-     "source": [
-      "obj-6",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-9",
+      "obj-2",
       0
      ],
      "source": [
@@ -1799,7 +2272,7 @@
       0
      ],
      "source": [
-      "obj-9",
+      "obj-10",
       0
      ]
     }
@@ -1907,7 +2380,7 @@
       0
      ],
      "source": [
-      "obj-19",
+      "obj-21",
       0
      ]
     }
@@ -1915,12 +2388,12 @@
    {
     "patchline": {
      "destination": [
-      "obj-2",
+      "obj-21",
       0
      ],
      "source": [
       "obj-22",
-      0
+      1
      ]
     }
    },
@@ -1932,7 +2405,7 @@
      ],
      "source": [
       "obj-23",
-      1
+      0
      ]
     }
    },
@@ -1963,11 +2436,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-2",
+      "obj-26",
       0
      ],
      "source": [
-      "obj-28",
+      "obj-27",
       0
      ]
     }
@@ -1975,7 +2448,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-28",
+      "obj-2",
       0
      ],
      "source": [
@@ -1987,7 +2460,19 @@
    {
     "patchline": {
      "destination": [
-      "obj-2",
+      "obj-29",
+      0
+     ],
+     "source": [
+      "obj-30",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-30",
       0
      ],
      "source": [
@@ -1999,11 +2484,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-31",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-32",
+      "obj-33",
       0
      ]
     }
@@ -2011,7 +2496,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-2",
+      "obj-33",
       0
      ],
      "source": [
@@ -2059,11 +2544,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-2",
+      "obj-38",
       0
      ],
      "source": [
-      "obj-40",
+      "obj-39",
       0
      ]
     }
@@ -2071,7 +2556,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-40",
+      "obj-2",
       0
      ],
      "source": [
@@ -2083,7 +2568,19 @@
    {
     "patchline": {
      "destination": [
-      "obj-2",
+      "obj-41",
+      0
+     ],
+     "source": [
+      "obj-42",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-42",
       0
      ],
      "source": [
@@ -2095,11 +2592,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-43",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-44",
+      "obj-45",
       0
      ]
     }
@@ -2107,7 +2604,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-2",
+      "obj-45",
       0
      ],
      "source": [
@@ -2148,7 +2645,19 @@
      ],
      "source": [
       "obj-50",
-      1
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-50",
+      0
+     ],
+     "source": [
+      "obj-51",
+      0
      ]
     }
    },
@@ -2156,23 +2665,35 @@
     "patchline": {
      "destination": [
       "obj-2",
-      0
-     ],
-     "source": [
-      "obj-52",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-52",
       0
      ],
      "source": [
       "obj-53",
-      1
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-53",
+      0
+     ],
+     "source": [
+      "obj-54",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-54",
+      0
+     ],
+     "source": [
+      "obj-55",
+      0
      ]
     }
    },
@@ -2183,30 +2704,6 @@
       0
      ],
      "source": [
-      "obj-55",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-57",
-      0
-     ],
-     "source": [
-      "obj-56",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-55",
-      0
-     ],
-     "source": [
       "obj-57",
       0
      ]
@@ -2215,19 +2712,19 @@
    {
     "patchline": {
      "destination": [
-      "obj-59",
+      "obj-57",
       0
      ],
      "source": [
       "obj-58",
-      0
+      1
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-60",
+      "obj-58",
       0
      ],
      "source": [
@@ -2239,11 +2736,23 @@
    {
     "patchline": {
      "destination": [
-      "obj-60",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-59",
+      "obj-61",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-61",
+      0
+     ],
+     "source": [
+      "obj-62",
       1
      ]
     }
@@ -2255,56 +2764,44 @@
       0
      ],
      "source": [
-      "obj-59",
-      2
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-63",
       0
-     ],
-     "source": [
-      "obj-62",
-      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-65",
       0
-     ],
-     "source": [
-      "obj-59",
-      3
      ]
     }
    },
    {
     "patchline": {
      "destination": [
+      "obj-67",
+      0
+     ],
+     "source": [
       "obj-66",
       0
-     ],
-     "source": [
-      "obj-65",
-      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-68",
+      "obj-65",
       0
      ],
      "source": [
-      "obj-59",
-      4
+      "obj-67",
+      0
      ]
     }
    },
@@ -2315,7 +2812,19 @@
       0
      ],
      "source": [
-      "obj-68",
+      "obj-2",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-70",
+      0
+     ],
+     "source": [
+      "obj-69",
       0
      ]
     }
@@ -2327,8 +2836,8 @@
       0
      ],
      "source": [
-      "obj-59",
-      5
+      "obj-70",
+      0
      ]
     }
    },
@@ -2336,6 +2845,30 @@
     "patchline": {
      "destination": [
       "obj-72",
+      0
+     ],
+     "source": [
+      "obj-70",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-72",
+      0
+     ],
+     "source": [
+      "obj-70",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-73",
       0
      ],
      "source": [
@@ -2351,8 +2884,20 @@
       0
      ],
      "source": [
-      "obj-59",
-      6
+      "obj-72",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-75",
+      0
+     ],
+     "source": [
+      "obj-73",
+      0
      ]
     }
    },
@@ -2371,96 +2916,36 @@
    {
     "patchline": {
      "destination": [
-      "obj-76",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-59",
-      4
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-77",
       0
-     ],
-     "source": [
-      "obj-60",
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
       0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-77",
-      1
      ],
      "source": [
-      "obj-60",
-      1
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-78",
-      2
-     ],
-     "source": [
-      "obj-60",
-      2
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-78",
       0
-     ],
-     "source": [
-      "obj-77",
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
       0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-78",
-      1
      ],
      "source": [
-      "obj-77",
-      1
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-79",
       0
-     ],
-     "source": [
-      "obj-59",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-79",
-      0
-     ],
-     "source": [
-      "obj-59",
-      1
      ]
     }
    },
@@ -2471,31 +2956,7 @@
       0
      ],
      "source": [
-      "obj-59",
-      7
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-80",
-      0
-     ],
-     "source": [
-      "obj-59",
-      2
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-80",
-      0
-     ],
-     "source": [
-      "obj-59",
+      "obj-70",
       3
      ]
     }
@@ -2503,11 +2964,59 @@
    {
     "patchline": {
      "destination": [
-      "obj-80",
+      "obj-22",
       0
      ],
      "source": [
-      "obj-59",
+      "obj-80",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-26",
+      0
+     ],
+     "source": [
+      "obj-80",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-30",
+      0
+     ],
+     "source": [
+      "obj-80",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-34",
+      0
+     ],
+     "source": [
+      "obj-80",
+      3
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-38",
+      0
+     ],
+     "source": [
+      "obj-80",
       4
      ]
     }
@@ -2515,11 +3024,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-80",
+      "obj-42",
       0
      ],
      "source": [
-      "obj-59",
+      "obj-80",
       5
      ]
     }
@@ -2527,11 +3036,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-80",
+      "obj-46",
       0
      ],
      "source": [
-      "obj-59",
+      "obj-80",
       6
      ]
     }
@@ -2539,7 +3048,79 @@
    {
     "patchline": {
      "destination": [
-      "obj-82",
+      "obj-50",
+      0
+     ],
+     "source": [
+      "obj-80",
+      7
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-54",
+      0
+     ],
+     "source": [
+      "obj-80",
+      8
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-58",
+      0
+     ],
+     "source": [
+      "obj-80",
+      9
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-62",
+      0
+     ],
+     "source": [
+      "obj-80",
+      10
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-66",
+      0
+     ],
+     "source": [
+      "obj-80",
+      11
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-81",
+      0
+     ],
+     "source": [
+      "obj-69",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-83",
       0
      ],
      "source": [
@@ -2551,19 +3132,7 @@
    {
     "patchline": {
      "destination": [
-      "obj-83",
-      0
-     ],
-     "source": [
-      "obj-82",
-      2
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-2",
+      "obj-84",
       0
      ],
      "source": [
@@ -2575,11 +3144,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-77",
+      "obj-86",
       0
      ],
      "source": [
-      "obj-82",
+      "obj-81",
       1
      ]
     }
@@ -2587,24 +3156,12 @@
    {
     "patchline": {
      "destination": [
-      "obj-77",
-      0
-     ],
-     "source": [
-      "obj-85",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-89",
-      0
-     ],
-     "source": [
       "obj-87",
       0
+     ],
+     "source": [
+      "obj-86",
+      0
      ]
     }
    },
@@ -2615,8 +3172,8 @@
       0
      ],
      "source": [
-      "obj-88",
-      0
+      "obj-81",
+      2
      ]
     }
    },
@@ -2635,11 +3192,155 @@
    {
     "patchline": {
      "destination": [
-      "obj-88",
+      "obj-92",
       0
      ],
      "source": [
-      "obj-82",
+      "obj-81",
+      3
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-93",
+      0
+     ],
+     "source": [
+      "obj-92",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-95",
+      0
+     ],
+     "source": [
+      "obj-81",
+      4
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-96",
+      0
+     ],
+     "source": [
+      "obj-95",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-97",
+      0
+     ],
+     "source": [
+      "obj-81",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-98",
+      0
+     ],
+     "source": [
+      "obj-2",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-99",
+      0
+     ],
+     "source": [
+      "obj-98",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-99",
+      1
+     ],
+     "source": [
+      "obj-98",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-100",
+      2
+     ],
+     "source": [
+      "obj-98",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-100",
+      0
+     ],
+     "source": [
+      "obj-99",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-100",
+      1
+     ],
+     "source": [
+      "obj-99",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-99",
+      0
+     ],
+     "source": [
+      "obj-101",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-99",
+      0
+     ],
+     "source": [
+      "obj-103",
       0
      ]
     }

@@ -13,7 +13,7 @@
    80.0,
    100.0,
    900.0,
-   620.0
+   660.0
   ],
   "openinpresentation": 0,
   "default_fontsize": 12.0,
@@ -22,7 +22,7 @@
    15.0,
    15.0
   ],
-  "description": "segue help",
+  "description": "segue.net help",
   "digest": "",
   "tags": "segue osc midi",
   "boxes": [
@@ -38,7 +38,7 @@
       700.0,
       20.0
      ],
-     "text": "segue: a real-time continuation engine. Play a phrase, hear it continued.",
+     "text": "segue.net: a real-time continuation engine. Play a phrase, hear it continued.",
      "linecount": 1,
      "fontsize": 18.0,
      "id": "obj-1"
@@ -53,10 +53,10 @@
      "patching_rect": [
       20,
       44,
-      760.0,
+      860.0,
       20.0
      ],
-     "text": "1. The daemon starts with this patch (node.script runs `segue serve --port 9000 --reply-port 9001`).",
+     "text": "1. The daemon starts with this patch: [segue.net 9000 9001] runs `segue serve --port 9000 --reply-port 9001` (arguments: port, reply port).",
      "linecount": 1,
      "id": "obj-2"
     }
@@ -70,7 +70,7 @@
      "patching_rect": [
       20,
       66,
-      760.0,
+      860.0,
       20.0
      ],
      "text": "   Without Node for Max: run that command in a terminal first.",
@@ -87,10 +87,10 @@
      "patching_rect": [
       20,
       88,
-      760.0,
+      860.0,
       20.0
      ],
-     "text": "2. Send a phrase (click the first message), or play notes into [segue]'s MIDI input.",
+     "text": "2. Send a phrase (click the first message). [segue.net] has no MIDI in or out: wire [notein] and a synth around it (see segue.maxpat).",
      "linecount": 1,
      "id": "obj-4"
     }
@@ -104,10 +104,10 @@
      "patching_rect": [
       20,
       110,
-      760.0,
+      860.0,
       20.0
      ],
-     "text": "3. The continuation plays through [noteout] inside [segue] and comes out of the left outlet.",
+     "text": "3. The continuation comes out of the left outlet as note-on/off; every reply out of the right one.",
      "linecount": 1,
      "id": "obj-5"
     }
@@ -121,7 +121,7 @@
      "patching_rect": [
       20,
       132,
-      760.0,
+      860.0,
       20.0
      ],
      "text": "Parameters: /segue/set NAME VALUE; the full list: run `segue params` in a terminal.",
@@ -138,10 +138,10 @@
      "patching_rect": [
       20,
       154,
-      760.0,
+      860.0,
       20.0
      ],
-     "text": "Open [segue] (double-click) for the full control panel.",
+     "text": "Two instances need their own ports: [segue.net 9002 9003] next to [segue.net 9000 9001].",
      "linecount": 1,
      "id": "obj-7"
     }
@@ -149,7 +149,7 @@
    {
     "box": {
      "maxclass": "newobj",
-     "text": "segue",
+     "text": "segue.net 9000 9001",
      "numinlets": 1,
      "numoutlets": 2,
      "outlettype": [
@@ -159,7 +159,7 @@
      "patching_rect": [
       20,
       480,
-      120.0,
+      150.0,
       22.0
      ],
      "id": "obj-8"
@@ -365,6 +365,24 @@
    },
    {
     "box": {
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      400,
+      390,
+      104.39999999999999,
+      22.0
+     ],
+     "text": "daemon restart",
+     "id": "obj-20"
+    }
+   },
+   {
+    "box": {
      "maxclass": "newobj",
      "text": "prepend set",
      "numinlets": 2,
@@ -378,7 +396,7 @@
       91.0,
       22.0
      ],
-     "id": "obj-20"
+     "id": "obj-21"
     }
    },
    {
@@ -396,7 +414,7 @@
       22.0
      ],
      "text": "",
-     "id": "obj-21"
+     "id": "obj-22"
     }
    },
    {
@@ -414,7 +432,7 @@
       91.0,
       22.0
      ],
-     "id": "obj-22"
+     "id": "obj-23"
     }
    },
    {
@@ -432,7 +450,7 @@
       22.0
      ],
      "text": "",
-     "id": "obj-23"
+     "id": "obj-24"
     }
    },
    {
@@ -449,7 +467,7 @@
      ],
      "text": "note-on/off: pitch velocity channel",
      "linecount": 1,
-     "id": "obj-24"
+     "id": "obj-25"
     }
    },
    {
@@ -461,12 +479,12 @@
      "patching_rect": [
       300,
       590,
-      260.0,
+      400.0,
       20.0
      ],
-     "text": "status, error, value ...",
+     "text": "replies (/segue/status ...), daemon running / exited / ready",
      "linecount": 1,
-     "id": "obj-25"
+     "id": "obj-26"
     }
    }
   ],
@@ -606,11 +624,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-20",
+      "obj-8",
       0
      ],
      "source": [
-      "obj-8",
+      "obj-20",
       0
      ]
     }
@@ -622,7 +640,7 @@
       0
      ],
      "source": [
-      "obj-20",
+      "obj-8",
       0
      ]
     }
@@ -631,6 +649,18 @@
     "patchline": {
      "destination": [
       "obj-22",
+      0
+     ],
+     "source": [
+      "obj-21",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-23",
       0
      ],
      "source": [
@@ -642,11 +672,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-23",
+      "obj-24",
       0
      ],
      "source": [
-      "obj-22",
+      "obj-23",
       0
      ]
     }
