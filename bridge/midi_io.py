@@ -161,7 +161,7 @@ class MidiPorts:
                                                      daemon=True)
                 self._poll_thread.start()
             else:
-                self._in.set_callback(self._on_input)
+                self._in.set_callback(self.on_input)
         if self.use_output:
             self._out = rtmidi.MidiOut(rtapi=rtapi, name=self.client_name)
             self.output_port = self._open_one(self._out, self.connect_out, self.out_name, "output")
@@ -283,7 +283,8 @@ class MidiPorts:
         self.close()
 
     # -- input
-    def _on_input(self, message: tuple[list[int], float], data: object = None) -> None:
+    def on_input(self, message: tuple[list[int], float], data: object = None) -> None:
+        """rtmidi's input callback: stamp and enqueue; anything it is given is dropped without harm."""
         t_ns = time.perf_counter_ns()
         if self._unstick is not None and message[0] == _LONE_EOX:
             return  # our own sysex unstick byte (or a device's stray one): nothing to decode

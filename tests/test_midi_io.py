@@ -93,9 +93,9 @@ def test_no_backend_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_callback_survives_garbage() -> None:
     ports = MidiPorts(api="jack")
-    ports._on_input(([0x90, 60, 100], 0.0))
-    ports._on_input(([300, -5], 0.0))  # not bytes
-    ports._on_input(None)  # type: ignore[arg-type]
+    ports.on_input(([0x90, 60, 100], 0.0))
+    ports.on_input(([300, -5], 0.0))  # not bytes
+    ports.on_input(None)  # type: ignore[arg-type]
     assert ports.callback_errors == 2
     (ev,) = [ports.events.get_nowait()]
     assert isinstance(ev, MidiEvent) and ev.data == bytes([0x90, 60, 100]) and ev.t_ns > 0

@@ -133,7 +133,6 @@ def test_non_loopback_bind_needs_an_allow_list() -> None:
     server = OscServer("0.0.0.0", 0, allow=["192.168.1.20", "10.0.0.0/24"])
     assert server.allows("192.168.1.20") and server.allows("10.0.0.77") and server.allows("127.0.0.1")
     assert not server.allows("192.168.1.21") and not server.allows("not-an-ip")
-    assert server._allowed(("192.168.1.99", 4000)) is False and server.stats.not_allowed == 1
     with server:  # bound wide: loopback senders still get in
         SimpleUDPClient("127.0.0.1", server.port).send_message("/segue/ping", None)
         (ev,) = drain(server, 1)
