@@ -307,7 +307,7 @@ class MidiPorts:
                     break
                 if item is None:
                     break
-                self._on_input(item)
+                self.on_input(item)
             if self.server_lost and not self._lost_reported:
                 self._report_lost()
             if self._unstick is not None and not self.server_lost and time.monotonic() >= self._unstick_due:
