@@ -100,14 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     learn = sub.add_parser(
         "learn-style",
-        help="learn a style from a folder of MIDI files into models/styles/NAME (needs the export extra)",
+        help="learn a style from a folder of MIDI files into the user's data folder (needs the export extra)",
         description="Tokenize FOLDER with the model's tokenizer, build the style graph, train its graph "
-        "network (held-out edge AUC per variant) and write models/styles/NAME with its manifest entry. "
-        "The daemon plays it with /segue/style NAME.",
+        "network (held-out edge AUC per variant) and write styles/NAME with its manifest entry into the "
+        "user's data folder (or --out DIR). The daemon plays it with /segue/style NAME.",
     )
     learn.add_argument("folder", metavar="FOLDER", help="folder of .mid/.midi files (searched recursively)")
     learn.add_argument("--name", required=True, help="style name (letters, digits, '.', '_', '-')")
-    learn.add_argument("--models", metavar="DIR", help="models folder to write to (default: the shipped one)")
+    learn.add_argument("--models", action="append", metavar="DIR",
+                       help="a models folder searched for the decoder before the user's and the shipped one "
+                       "(repeatable)")
+    learn.add_argument("--out", metavar="DIR", help="models folder the style is written to (default: the "
+                       "user's data folder, e.g. ~/.local/share/segue; $SEGUE_DATA overrides it)")
     learn.add_argument("--model", default="default", metavar="NAME",
                        help="decoder whose tokenizer and embeddings are used")
     learn.add_argument("--limit", type=int, default=0, help="use the first N files only")
@@ -244,14 +248,73 @@ def cmd_continue(args: argparse.Namespace) -> int:
 def cmd_ports(args: argparse.Namespace) -> int:
     from bridge.midi_io import format_ports, list_ports
 
-    print(format_ports(list_ports([args.midi_api] if args.midi_api else None)))
+    ports = list_ports([args.midi_api] if args.midi_api else None)
+    print(format_ports(ports))
+    for line in _connect_lines(ports):
+        print(line)
     return 0
 
 
-def cmd_learn_style(args: argparse.Namespace) -> int:
-    from bridge.daemon import shipped_models
-    from bridge.model import ModelError, available_models, check_name
+def _connect_lines(ports: dict[str, dict[str, object]]) -> list[str]:
+    """How to connect a running segue's ports, by the full names the listing shows."""
+    lines = []
+    for api, info in ports.items():
+        tool = {"jack": "jack_connect", "alsa": "aconnect"}.get(api)
+        outs = [n for n in info.get("inputs", []) if ":segue out" in n]  # segue's output feeds our inputs
+        ins = [n for n in info.get("outputs", []) if ":segue in" in n]
+        if tool is None or not (outs or ins):
+            continue
+        lines.append(f"{api}: segue's ports, to connect by these full names:")
+        if api == "alsa":  # aconnect takes the client:port numbers ALSA lists at the end of each name
+            outs, ins = ([n.rsplit(" ", 1)[-1] for n in names] for names in (outs, ins))
+        lines += [f'  {tool} "{name}" <synth input>' for name in outs]
+        lines += [f'  {tool} <keyboard output> "{name}"' for name in ins]
+    return lines
 
+
+TORCH_MISSING = (
+    "learning a style with segue learn-style trains a graph network with torch, which is not installed: "
+    "pip install 'segue[export]' --extra-index-url https://download.pytorch.org/whl/cpu (in a checkout: "
+    "pip install -e '.[export]' with the same index), or let the running daemon learn it without torch: "
+    "/segue/style/learn FOLDER"
+)
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _decoder_folder(model: str, folders: Sequence[Path]) -> tuple[Path, str]:
+    """The first folder whose manifest lists ``model`` (``default``: the manifest's default), and its name."""
+    from bridge.model import ModelError, available_models, read_manifest
+
+    for folder in folders:
+        names = available_models(folder)
+        if model in names:
+            return folder, model
+        if model == "default":
+            try:
+                wanted = read_manifest(folder).get("default")
+            except ModelError:
+                continue
+            if isinstance(wanted, str) and wanted in names:
+                return folder, wanted
+    tried = "; ".join(f"{f} ({', '.join(available_models(f)) or 'no manifest.json'})" for f in folders)
+    raise UserError(f"no model {model!r} in the models folders: {tried}. Pass --models DIR and --model NAME "
+                    "of the decoder the style is for")
+
+
+def cmd_learn_style(args: argparse.Namespace) -> int:
+    from bridge.loading import is_inside_package, models_folders, user_data_folder
+    from bridge.model import ModelError, check_name
+
+    if not all(_has_module(m) for m in ("torch", "tqdm")):
+        raise UserError(TORCH_MISSING)
     try:
         check_name(args.name)
     except ModelError as exc:
@@ -262,16 +325,13 @@ def cmd_learn_style(args: argparse.Namespace) -> int:
     try:
         from export.learn_style import main as learn_main
     except ImportError as exc:
-        raise UserError(f"learning a style trains a graph network with torch ({exc}): install the export "
-                        "extra with pip install -e '.[export]', or let the running daemon learn it without "
-                        "torch: /segue/style/learn FOLDER") from None
-    models = Path(args.models).expanduser() if args.models else shipped_models()
-    known = available_models(models)
-    if args.model not in known:
-        has = ", ".join(known) or "no manifest.json"
-        raise UserError(f"no model {args.model!r} in {models} (it has: {has}): pass --models DIR and --model "
-                        "NAME of the decoder the style is for")
-    argv = [str(folder), "--name", args.name, "--models", str(models), "--model", args.model,
+        raise UserError(f"{TORCH_MISSING} ({exc})") from None
+    models, model = _decoder_folder(args.model, models_folders(args.models or ()))
+    out = Path(args.out).expanduser() if args.out else user_data_folder()
+    if is_inside_package(out):
+        raise UserError(f"{out} holds the models shipped with segue and is not written to: leave out --out "
+                        "(the user's data folder) or name another folder")
+    argv = [str(folder), "--name", args.name, "--models", str(models), "--model", model, "--out", str(out),
             "--limit", str(args.limit), "--epochs", str(args.epochs), "--description", args.description]
     if args.no_progress:
         argv.append("--no-progress")

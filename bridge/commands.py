@@ -85,10 +85,17 @@ class Done:
 
 
 @dataclass(frozen=True, slots=True)
+class Swapped:
+    """The engine plays model ``name`` now (a swap succeeded)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Something the engine could not do, typed for its OSC address."""
 
     error: SegueError
 
 
-EngineEvent = Generating | Done | Problem
+EngineEvent = Generating | Done | Swapped | Problem

@@ -1,5 +1,6 @@
-"""The TOML config file: a ``[serve]`` table (where the daemon listens and which model it plays) and a
-``[params]`` table (the parameter registry, read and written by ``ParamStore``).
+"""The TOML config file: a ``[serve]`` table (where the daemon listens and which model it plays), a
+``[params]`` table (the parameter registry, read and written by ``ParamStore``) and a ``[midi.map]`` table
+(MIDI controls bound to parameters and commands: ``bridge.midi_map``).
 
 Precedence when the daemon starts: defaults, then the config file, then command-line flags.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.bounded_files import FileRefused, read_text
+from bridge.midi_map import MidiMap, MidiMapError, config_line
 from bridge.params import ParamError, ParamStore
 
 if sys.version_info >= (3, 11):
@@ -47,6 +49,9 @@ class ServeConfig:
     style_roots: tuple[str, ...] = ()  # folders /segue/style/learn may read, besides the user's data folder
     learn_seconds: float = 120.0  # wall-clock budget of a folder's learning child
     learn_memory_mb: int = 2048  # address-space budget of a folder's learning child
+    midi_map: tuple[tuple[str, str], ...] = ()  # the [midi.map] table: (target, control spec) pairs
+    # the config file it was read from (/segue/save writes there): not a setting, never written in the file
+    config_path: str = dataclasses.field(default="", compare=False)
 
     def replace(self, **changes: Any) -> ServeConfig:
         """A copy with ``changes`` (unknown names raise ``ConfigError``)."""
@@ -69,7 +74,12 @@ def serve_from_dict(values: Mapping[str, Any]) -> ServeConfig:
         if name not in known:
             raise ConfigError(f"unknown [serve] setting {name!r}; known: {', '.join(sorted(known))}")
         default = getattr(defaults, name)
-        if name in _TUPLE_FIELDS:
+        if name == "midi_map":  # written as its own [midi.map] table
+            try:
+                out[name] = tuple(MidiMap.from_config(dict(value)).to_config().items())
+            except (MidiMapError, TypeError, ValueError) as exc:
+                raise ConfigError(f"[midi.map] {exc}") from None
+        elif name in _TUPLE_FIELDS:
             if isinstance(value, str):
                 value = (value,) if value else ()
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
@@ -110,17 +120,22 @@ def load_config(path: str | Path, store: ParamStore) -> ServeConfig:
         raise ConfigError(
             f"{path}: not valid TOML ({exc}); `segue serve --save-config FILE` writes a valid one"
         ) from None
-    unknown = sorted(k for k in data if k not in ("serve", "params"))
+    unknown = sorted(k for k in data if k not in ("serve", "params", "midi"))
     if unknown:
-        raise ConfigError(f"{path}: unknown table or key {unknown[0]!r}; a config has [serve] and [params]")
+        raise ConfigError(f"{path}: unknown table or key {unknown[0]!r}; a config has [serve], [params] and "
+                          "[midi.map]")
     serve = data.get("serve", {})
     params = data.get("params", {})
     if not isinstance(serve, dict) or not isinstance(params, dict):
         raise ConfigError(f"{path}: [serve] and [params] must be tables")
+    if "midi_map" in serve:
+        raise ConfigError(f"{path}: [serve] midi_map: MIDI controls go in a [midi.map] table")
     try:
         cfg = serve_from_dict(serve)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    cfg = dataclasses.replace(cfg, midi_map=_midi_map(path, text, data.get("midi", {})),
+                              config_path=str(path.resolve()))
     try:
         store.update(params)
     except ParamError as exc:
@@ -128,16 +143,35 @@ def load_config(path: str | Path, store: ParamStore) -> ServeConfig:
     return cfg
 
 
-def dump_config(serve: ServeConfig, store: ParamStore) -> str:
-    """The TOML text of a config file holding ``serve`` and the store's current values."""
+def _midi_map(path: Path, text: str, midi: Any) -> tuple[tuple[str, str], ...]:
+    """The ``[midi.map]`` table checked; an error names the file, the line and the entry."""
+    table = midi.get("map", {}) if isinstance(midi, dict) else None
+    if not isinstance(table, dict) or any(k != "map" for k in midi):
+        raise ConfigError(f'{path}: [midi] holds one table, [midi.map] (e.g. temperature = "cc 21")')
+    try:
+        return tuple(MidiMap.from_config(table).to_config().items())
+    except MidiMapError as exc:
+        line = config_line(text, exc.target) if exc.target else None
+        raise ConfigError(f"{path}{'' if line is None else f':{line}'}: [midi.map] {exc}") from None
+
+
+def dump_config(serve: ServeConfig, store: ParamStore, midi_map: Mapping[str, str] | None = None) -> str:
+    """The TOML text of a config file holding ``serve``, the store's current values and the MIDI map
+    (``midi_map``, e.g. the live ``MidiMap.to_config()``; else ``serve.midi_map``)."""
     lines = ["# segue config: `segue serve --config FILE` reads it; flags override it", "[serve]"]
     for name, value in serve.to_dict().items():
+        if name in ("midi_map", "config_path"):
+            continue
         if isinstance(value, tuple):
             lines.append(f"{name} = [{', '.join(_toml(v) for v in value)}]")
         else:
             lines.append(f"{name} = {_toml(value)}")
     lines.append("")
     lines.append(store.to_toml(header="parameters (also settable over OSC: /segue/set name value)"))
+    table = dict(serve.midi_map) if midi_map is None else midi_map
+    if table:
+        lines += ["# MIDI controls (/segue/learn maps one live)", "[midi.map]"]
+        lines += [f"{target} = {_toml(spec)}" for target, spec in table.items()]
     return "\n".join(lines)
 
 

@@ -5,11 +5,16 @@ timeline. Errors are raised typed; the daemon reports them (``bridge.errors.erro
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from bridge.answer_end import StyleNow
+from bridge.config import ConfigError, ServeConfig, save_config
 from bridge.errors import PREFIX, RequestError, StyleSelectError
+from bridge.midi_map import COMMANDS, MidiMap, MidiMapError
 from bridge.model import ModelError, check_name
 from bridge.notes import Note
 from bridge.params import ParamStore
@@ -38,7 +43,7 @@ _SESSION_PARAMS = ("mode", "phrase_end", "gap_seconds", "feedback_suppress", "ma
 #: served ahead of all other input (``bridge.wiring.Mailbox``'s priority lane)
 PRIORITY = (f"{PREFIX}/stop", f"{PREFIX}/panic")
 #: answers listing many items: bounded per sender (``bridge.replies.ReplyBudget``), once per packet
-BULK = (f"{PREFIX}/params", f"{PREFIX}/routes", f"{PREFIX}/get")
+BULK = (f"{PREFIX}/params", f"{PREFIX}/routes", f"{PREFIX}/get", f"{PREFIX}/map")
 _STARTS = (f"{PREFIX}/phrase", f"{PREFIX}/phrase/end", f"{PREFIX}/continue")  # what a later stop ends
 
 
@@ -52,7 +57,8 @@ class Control:
     ``/segue/status``; ``engine`` is for model swaps, ``styles`` for style jobs."""
 
     def __init__(self, session: Session, params: ParamStore, engine: Any, styles: Any,
-                 reply: Callable[..., None], status: Callable[[], None], clock: Callable[[], int]) -> None:
+                 reply: Callable[..., None], status: Callable[[], None], clock: Callable[[], int],
+                 midi_map: Mapping[str, str] | None = None, serve: ServeConfig | None = None) -> None:
         self.session = session
         self.params = params
         self.engine = engine
@@ -63,6 +69,8 @@ class Control:
         self.sender: Any = None  # who sent the message being handled (an OSC client address)
         self.budget = ReplyBudget()
         self.phrase_parts = PhraseParts()
+        self.midi_map = MidiMap.from_config(midi_map or {})  # the config's [midi.map], and what is learned
+        self.serve = serve if serve is not None else ServeConfig()  # what /segue/save writes with the params
 
     # ------------------------------------------------------------ dispatch
 
@@ -96,12 +104,46 @@ class Control:
         """One decoded MIDI message: notes into the session, real-time messages into the timeline."""
         if kind in MIDI_CLOCK_KINDS:
             self.session.clock(kind, t_ns, int(data[0]) if data else 0)
+        elif kind in ("note_on", "note_off", "control_change") and self._mapped(kind, data, t_ns):
+            return  # learned, or a mapped control: not a note of the phrase, not the pedal
         elif kind == "note_on":
             self.session.note(int(data[0]), int(data[1]), int(data[2]), t_ns)
         elif kind == "note_off":
             self.session.note(int(data[0]), 0, int(data[1]), t_ns)
         elif kind == "control_change":  # (control, value, channel)
             self.session.control(int(data[0]), int(data[1]), int(data[2]), t_ns)
+
+    def _mapped(self, kind: str, data: Sequence[Any], t_ns: int) -> bool:
+        """Offer a note or CC to the MIDI map; True when the map took it (and ran what it maps to)."""
+        number, value, channel = (data[0], 0, data[1]) if kind == "note_off" else data[:3]
+        taken, actions, learned = self.midi_map.offer(kind, int(number), int(value), int(channel))
+        if learned is not None:
+            self.reply(f"{PREFIX}/learned", *learned)
+        for action in actions:
+            if action.target in COMMANDS:
+                _MAPPED_COMMANDS[action.target](self, action.target, [], t_ns)
+                continue
+            old = self.params.get(action.target)
+            new = (not old) if action.toggle else action.value
+            if new != old:  # the path of /segue/set: checked, listeners apply it, the patch hears it
+                self.reply(f"{PREFIX}/value", action.target, wire(self.params.set(action.target, new)))
+        return taken
+
+    def news(self, event: Any) -> None:
+        """A style installed or a model swapped: the patch hears what plays now."""
+        if isinstance(event, StyleNow):
+            self.reply(f"{PREFIX}/style", event.name)
+        else:
+            self.reply(f"{PREFIX}/model", event.name)
+            self.status()
+
+    def in_force(self, name: str) -> Any:
+        """What plays now for ``name``: the style and model actually playing, else the parameter."""
+        if name == "model":
+            return self.engine.model.name
+        if name == "style" and self.styles.style is not None:
+            return self.styles.style.name
+        return wire(self.params.get(name))
 
     def param_changed(self, name: str, value: Any) -> None:
         """A parameter changed (run on the control thread)."""
@@ -179,13 +221,14 @@ class Control:
         self.reply(f"{PREFIX}/value", name, wire(self.params.set(name, values[0])))
 
     @route(f"{PREFIX}/get", Arg("name", "str", optional=True),
-           doc="reply /segue/value name value, for one parameter or all")
+           doc="reply /segue/value name value, for one parameter or all: what is in force (style and model: "
+           "the ones playing)")
     def on_get(self, address: str, values: list[Any], t_ns: int) -> None:
         if values:
-            self.reply(f"{PREFIX}/value", values[0], wire(self.params.get(values[0])))
+            self.reply(f"{PREFIX}/value", values[0], self.in_force(values[0]))
             return
-        self._bulk(address, t_ns, [(f"{PREFIX}/value", name, wire(value))
-                                   for name, value in self.params.snapshot().items()])
+        self._bulk(address, t_ns, [(f"{PREFIX}/value", name, self.in_force(name))
+                                   for name in self.params.snapshot()])
 
     @route(f"{PREFIX}/params", Arg("name", "str", optional=True),
            doc="reply /segue/param name type domain default value doc per parameter, then "
@@ -230,6 +273,50 @@ class Control:
         except (StyleError, ModelError) as exc:
             raise RequestError(str(exc)) from None
 
+    @route(f"{PREFIX}/learn", Arg("target", "str", optional=True),
+           doc="map the next CC that arrives on the MIDI input to a parameter, or the next CC or note to a "
+           f"command ({', '.join(COMMANDS)}); reply /segue/learning target, then /segue/learned target "
+           "control; without a target: cancel")
+    def on_learn(self, address: str, values: list[Any], t_ns: int) -> None:
+        try:
+            self.midi_map.learn(values[0] if values else None)
+        except MidiMapError as exc:
+            raise RequestError(str(exc)) from None
+        self.reply(f"{PREFIX}/learning", self.midi_map.learning or "")
+
+    @route(f"{PREFIX}/unlearn", Arg("target", "str"),
+           doc="remove the MIDI control of a parameter or command; reply /segue/learned target \"\"")
+    def on_unlearn(self, address: str, values: list[Any], t_ns: int) -> None:
+        try:
+            self.midi_map.unlearn(values[0])
+        except MidiMapError as exc:
+            raise RequestError(str(exc)) from None
+        self.reply(f"{PREFIX}/learned", values[0], "")
+
+    @route(f"{PREFIX}/map", doc="reply /segue/learned target control per entry of the MIDI map")
+    def on_map(self, address: str, values: list[Any], t_ns: int) -> None:
+        self._bulk(address, t_ns, [(f"{PREFIX}/learned", target, spec)
+                                   for target, spec in self.midi_map.to_config().items()])
+
+    @route(f"{PREFIX}/save", Arg("file", "str", optional=True),
+           doc="write the live settings to the config file (the --config one, or FILE, a .toml); reply "
+           "/segue/saved path")
+    def on_save(self, address: str, values: list[Any], t_ns: int) -> None:
+        path = Path(values[0]).expanduser() if values and values[0] else None
+        if path is None:
+            if not self.serve.config_path:
+                raise RequestError("no config file: give one (/segue/save FILE.toml) or start with --config")
+            path = Path(self.serve.config_path)
+        if path.suffix != ".toml":
+            raise RequestError(f"{str(path)!r} is not a .toml file; a config file ends in .toml")
+        serve = dataclasses.replace(self.serve, model=self.engine.model.name, config_path="",
+                                    midi_map=tuple(self.midi_map.to_config().items()))
+        try:
+            save_config(path, serve, self.params)
+        except ConfigError as exc:
+            raise RequestError(str(exc)) from None
+        self.reply(f"{PREFIX}/saved", str(path.resolve()))
+
     @route(f"{PREFIX}/status", doc="reply /segue/status")
     def on_status(self, address: str, values: list[Any], t_ns: int) -> None:
         self.status()
@@ -249,6 +336,8 @@ def _notes(values: list[Any]) -> list[Note]:
 
 
 ROUTES = collect(Control)
+_MAPPED_COMMANDS = {"continue": Control.on_continue, "stop": Control.on_stop, "panic": Control.on_panic,
+                    "clear": Control.on_clear}
 TABLE = RouteTable(ROUTES)
 
 

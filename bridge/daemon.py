@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.answer_end import NEWS, SESSION_EVENTS, AnswerEndSink, StyleNow
 from bridge.capture import FeedbackFilter, PhraseCapture
-from bridge.commands import Done, Generating, Problem
+from bridge.commands import Problem
 from bridge.config import ServeConfig
 from bridge.continuation import Model
 from bridge.control import BULK, PRIORITY, ROUTES, Control, find_route
@@ -65,11 +66,6 @@ def format_routes() -> str:
 @dataclass(frozen=True, slots=True)
 class _Call:
     fn: Callable[[], None]
-
-
-@dataclass(frozen=True, slots=True)
-class _Sync:
-    done: threading.Event
 
 
 class Daemon:
@@ -112,7 +108,8 @@ class Daemon:
         self._thread: threading.Thread | None = None
         self.styles = StyleService(self._folders, on_error=self.reporter.report, weight=float(p["blend"]),
                                    sampling=lambda: sampling_params(self.params), roots=serve.style_roots,
-                                   learn_seconds=serve.learn_seconds, learn_memory_mb=serve.learn_memory_mb)
+                                   learn_seconds=serve.learn_seconds, learn_memory_mb=serve.learn_memory_mb,
+                                   on_change=lambda name: self.control and self.mailbox.post(StyleNow(name)))
         self.styles.attach(self._model, str(p["style"]))
 
     # ------------------------------------------------------------ lifecycle
@@ -150,6 +147,7 @@ class Daemon:
             journal.recover(sink)  # the exact note-offs of what a killed segue left sounding, first
             sink.all_notes_off()  # then at every start: all notes off (CC 123 on all 16 channels)
             sink.add(journal)
+            sink.add(AnswerEndSink(lambda: self.scheduler.core.pending, self.mailbox.post, self.clock))
             journal.start()
             self._stack.push("note journal", journal.close)
             self.keeper.start()
@@ -166,9 +164,10 @@ class Daemon:
             self.session = Session(self.engine, self.timeline, self._settings,
                                    SessionConfig.of(self.params.snapshot()), feedback=self.feedback,
                                    window_chunk=self.window_chunk, on_state=lambda state: self.send_status(),
-                                   on_phrase=self.styles.add_phrase)
+                                   on_phrase=self.styles.add_phrase,
+                                   on_answer_end=lambda: self.reply(f"{PREFIX}/answer/end"))
             self.control = Control(self.session, self.params, self.engine, self.styles, self.reporter.reply,
-                                   self.send_status, self.clock)
+                                   self.send_status, self.clock, dict(self.serve.midi_map), serve=self.serve)
             remove = self.params.add_listener(self._param_changed)
             self._stack.push("parameter listener", remove)
             self._thread = threading.Thread(target=self._control_loop, name="segue-control", daemon=True)
@@ -306,14 +305,14 @@ class Daemon:
     def sync(self, timeout: float = 2.0) -> bool:
         """Wait until the control thread handled everything received so far (tests, benches)."""
         done = threading.Event()
-        self.mailbox.post_in_order(_Sync(done))
+        self.mailbox.post_in_order(_Call(done.set))
         return done.wait(timeout)
 
     def banner(self) -> list[str]:
         """What was opened and how to reach it, for the console."""
         osc = self.osc_address or (self.serve.host, self.serve.port)
         return banner(self.model.name, str(self.params["sampler"]), osc,
-                      (self.serve.reply_host, self.serve.reply_port), self.midi_status, PREFIX)
+                      (self.serve.reply_host, self.serve.reply_port), self.midi_status, PREFIX, self.midi)
 
     def send_status(self) -> None:
         stats: dict[str, float] = {"late": 0, "max_ms": 0.0, "dropped": 0}
@@ -363,12 +362,12 @@ class Daemon:
         assert self.session is not None and self.control is not None
         if isinstance(item, _Call):
             item.fn()
-        elif isinstance(item, _Sync):
-            item.done.set()
         elif isinstance(item, Problem):
             self.reporter.report(item.error)
-        elif isinstance(item, Generating | Done):
+        elif isinstance(item, SESSION_EVENTS):
             self.session.engine_event(item, self.clock())
+        elif isinstance(item, NEWS):
+            self.control.news(item)
         elif getattr(item, "source", None) == "osc":  # an OscEvent from the OSC server thread
             if item.error is not None:
                 self.error(item.address or "(packet)", item.error)

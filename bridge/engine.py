@@ -39,6 +39,7 @@ from bridge.commands import (
     Shutdown,
     Stop,
     Swap,
+    Swapped,
 )
 from bridge.continuation import Continuation, Model, beats_to_ns
 from bridge.errors import EmptySeed, EngineError, ModelSwapError, NoSeed, SegueError
@@ -375,6 +376,7 @@ class Engine:
         self._speculation.drop()
         self._model = model
         log.info("model swapped to %r", model.name)
+        self._emit(Swapped(model.name))
 
     def _release(self, wait: bool = True) -> None:
         """Cancel pending notes and send the note-offs of sounding ones.

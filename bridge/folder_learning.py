@@ -1,10 +1,10 @@
 """Learning a style from a folder, bounded: which folders may be learned, and the child that learns.
 
 A folder is learned only when it lies under a style root: the user's data folder for styles
-(:func:`user_styles_folder`) or a folder given with ``segue serve --style-root DIR``. The request's
-path is never ``~``-expanded; it is resolved strictly (every symlink and ``..`` followed) and the result
-must lie inside a resolved root. Every refusal gives the same message, so an answer never tells whether
-a path exists outside the roots.
+(:func:`bridge.loading.user_styles_folder`) or a folder given with ``segue serve --style-root DIR``. The
+request's path is never ``~``-expanded; it is resolved strictly (every symlink and ``..`` followed) and
+the result must lie inside a resolved root. Every refusal gives the same message, so an answer never
+tells whether a path exists outside the roots.
 
 The learning runs in a child process (``python -m bridge.style_learner learn ...``) in its own process
 group, with a wall-clock budget (the group is killed when it runs over) and a memory budget (the child
@@ -18,32 +18,17 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bridge.loading import user_styles_folder
 from bridge.style import StyleError
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "segue"
 KILL_GRACE_S = 0.3  # after SIGTERM, how long the learner may take to exit before SIGKILL
-
-
-def user_styles_folder() -> Path:
-    """The user's data folder for styles: ``$XDG_DATA_HOME/segue/styles`` (``~/.local/share/...``) on
-    Linux, ``~/Library/Application Support/segue/styles`` on macOS, ``%APPDATA%\\segue\\styles`` on
-    Windows. It is not created here."""
-    if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    elif os.name == "nt":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME", "")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
-    return base / APP_NAME / "styles"
 
 
 def style_roots(extra: Sequence[str | Path] = ()) -> list[Path]:

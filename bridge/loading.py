@@ -1,11 +1,13 @@
 """Where models come from: the models folders, and a model loaded for the engine (decoder warmed up).
 
 Models load only by a name a folder's manifest lists (see ``bridge.model``); ``default`` is the first
-folder's manifest default.
+folder's manifest default. The folders are the ``--models`` ones, then the user's data folder (learned
+styles and user models, with its own ``manifest.json``), then the one shipped inside the package.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,18 +19,50 @@ class DaemonError(Exception):
     """The daemon cannot start (model, ports); the message says how to fix it."""
 
 
+APP_NAME = "segue"
+DATA_ENV = "SEGUE_DATA"  # overrides the user's data folder
+
+
+def user_data_folder() -> Path:
+    """The user's data folder, a models folder of its own (``manifest.json``, ``styles/``): ``$SEGUE_DATA``
+    when set, else ``platformdirs``' user data folder (``$XDG_DATA_HOME/segue``, ``~/.local/share/segue``
+    on Linux, ``~/Library/Application Support/segue`` on macOS, ``%LOCALAPPDATA%\\segue`` on Windows).
+    It is not created here."""
+    override = os.environ.get(DATA_ENV, "")
+    if override:
+        return Path(override).expanduser()
+    try:
+        import platformdirs
+    except ImportError:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+        return base / APP_NAME
+    return Path(platformdirs.user_data_path(APP_NAME, appauthor=False))
+
+
+def user_styles_folder() -> Path:
+    """Where learned styles live (``<user data>/styles``); also a root ``/segue/style/learn`` may read."""
+    return user_data_folder() / "styles"
+
+
 def shipped_models() -> Path:
-    """The models folder that ships with segue (``<repo>/models``)."""
-    return Path(__file__).resolve().parent.parent / "models"
+    """The models folder that ships inside the package (``bridge/models``, package data of the wheel)."""
+    return Path(__file__).resolve().parent / "models"
 
 
 def models_folders(extra: Iterable[str | Path] = ()) -> list[Path]:
-    """Folders searched for models: the given ones first, then the shipped one."""
+    """Folders searched for models and styles: the given ones, then the user's data folder, then the
+    shipped one."""
     out = [Path(p).expanduser() for p in extra]
-    shipped = shipped_models()
-    if shipped not in out:
-        out.append(shipped)
+    for folder in (user_data_folder(), shipped_models()):
+        if folder not in out:
+            out.append(folder)
     return out
+
+
+def is_inside_package(path: Path) -> bool:
+    """True when ``path`` lies in the shipped models folder (nothing is written there)."""
+    return Path(path).expanduser().resolve().is_relative_to(shipped_models().resolve())
 
 
 def load_model(name: str, folders: Sequence[Path], threads: int = 1, precision: str = "auto") -> Model:

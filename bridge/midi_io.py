@@ -205,13 +205,10 @@ class MidiPorts:
         return found
 
     def describe(self) -> str:
-        """One line for the start-up banner."""
-        parts = []
-        if self.input_port is not None:
-            parts.append(f"in {self.input_port!r}" + ("" if self.connect_in else " (virtual)"))
-        if self.output_port is not None:
-            parts.append(f"out {self.output_port!r}" + ("" if self.connect_out else " (virtual)"))
-        return f"MIDI ({self.api}): " + ", ".join(parts)
+        """One line for the start-up banner, with the full port names (``segue-01:segue out`` on JACK)."""
+        from bridge.port_names import describe
+
+        return describe(self)
 
     def close(self) -> None:
         """End sounding notes, let them leave, then close both ports (idempotent).

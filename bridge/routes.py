@@ -146,6 +146,12 @@ OUT_MESSAGES: tuple[tuple[str, str, str], ...] = (
     (f"{PREFIX}/status", "state:str model:str sampler:str late:int max_late_ms:float dropped:int",
      "state is idle, listening, generating or playing (the answer still sounds); dropped counts the notes "
      "not played for being more than late_ms late; sent on /segue/status and on every state change"),
+    (f"{PREFIX}/answer/end", "-", "the last note-off of an answer has gone out (the answer played to its "
+     "end; a stop or a newer phrase cuts it without this); the status then leaves playing"),
+    (f"{PREFIX}/style", "name:str", "the style now playing, once installed (after /segue/style, a model swap "
+     "or a live rebuild)"),
+    (f"{PREFIX}/model", "name:str", "the model now playing, once a /segue/model swap succeeded"),
+    (f"{PREFIX}/saved", "path:str", "answer to /segue/save: the config file written"),
     (f"{PREFIX}/error", "address:str message:str", "a message was rejected; nothing changed"),
     (f"{PREFIX}/midi", "status:str", "the MIDI ports' status, sent when they are lost (the JACK server "
      "stopped) and when segue has reopened them by itself"),
@@ -154,6 +160,10 @@ OUT_MESSAGES: tuple[tuple[str, str, str], ...] = (
     (f"{PREFIX}/param", "name type domain default value doc", "answer to /segue/params, one per parameter"),
     (f"{PREFIX}/params/end", "count:int", "ends the /segue/params answer"),
     (f"{PREFIX}/route", "address args doc", "answer to /segue/routes, one per address"),
+    (f"{PREFIX}/learning", "target:str", "answer to /segue/learn: the parameter or command the next MIDI "
+     "control is learned for (empty: learning cancelled)"),
+    (f"{PREFIX}/learned", "target:str control:str", "a MIDI control was learned for target (control like "
+     "\"cc 21 ch 1\"; empty: unmapped); also the answer to /segue/unlearn and, one per entry, /segue/map"),
 )
 
 

@@ -4,8 +4,11 @@
 commands, each with the settings snapshot it needs. It owns the phrase capture, the timed releases of
 ``/segue/note ... beats``, the continuous-mode policy, whether a seed exists, and the state
 (idle, listening, generating, playing) that ``/segue/status`` reports. The engine's events come back
-through :meth:`Session.engine_event`. The owner calls :meth:`poll` whenever :meth:`next_wake` says,
-so the tests drive it with a fake clock and a fake engine.
+through :meth:`Session.engine_event`, and so does the scheduler's :class:`~bridge.answer_end.Drained`:
+``playing`` ends when the answer's last note-off has gone out (not when it was planned to), and
+``on_answer_end()`` hears it. If the output never falls silent for the answer (its last notes were dropped
+for being late), ``playing`` ends ``ANSWER_END_GRACE_NS`` after the planned end. The owner calls
+:meth:`poll` whenever :meth:`next_wake` says, so the tests drive it with a fake clock and a fake engine.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bridge.answer_end import Drained
 from bridge.capture import FeedbackFilter, Phrase, PhraseCapture
 from bridge.commands import Done, EngineEvent, Generating
 from bridge.errors import NoSeed
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 
 STATES = ("idle", "listening", "generating", "playing")
 _DEFAULTS = {name: p.default for name, p in param_table().items()}
+ANSWER_END_GRACE_NS = 2_000_000_000  # how long past its planned end an answer waits for its last note-off
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +71,15 @@ class EnginePort(Protocol):
 
 class Session:
     """See the module docstring. ``settings(tempo_bpm)`` gives the settings snapshot at a tempo;
-    ``on_state(state)`` hears every state change; ``on_phrase(notes, tempo_bpm)`` every phrase played."""
+    ``on_state(state)`` hears every state change; ``on_phrase(notes, tempo_bpm)`` every phrase played;
+    ``on_answer_end()`` every answer that played to its end."""
 
     def __init__(self, engine: EnginePort, timeline: Timeline, settings: Callable[[float], Settings],
                  config: SessionConfig | None = None, *, feedback: FeedbackFilter | None = None,
                  max_notes: int = 64, window_chunk: int = 16,
                  on_state: Callable[[str], None] = lambda state: None,
-                 on_phrase: Callable[[tuple[Note, ...], float], None] = lambda notes, tempo: None) -> None:
+                 on_phrase: Callable[[tuple[Note, ...], float], None] = lambda notes, tempo: None,
+                 on_answer_end: Callable[[], None] = lambda: None) -> None:
         self._engine = engine
         self.timeline = timeline
         self._settings = settings
@@ -85,6 +92,8 @@ class Session:
                                      max_hold_s=self.config.max_hold_s)
         self._on_state = on_state
         self._on_phrase = on_phrase
+        self._on_answer_end = on_answer_end
+        self._drained_ns: int | None = None  # when the output last fell silent
         self.has_seed = False
         self._releases: list[tuple[int, int, int]] = []  # heap of (due_ns, channel, pitch)
         self._last_reseed_ns: int | None = None
@@ -181,20 +190,29 @@ class Session:
 
     # ------------------------------------------------------------ engine events and time passing
 
-    def engine_event(self, event: EngineEvent, now_ns: int) -> None:
+    def engine_event(self, event: EngineEvent | Drained, now_ns: int) -> None:
+        """An engine event, or the scheduler's output falling silent."""
         if isinstance(event, Generating):
             self._generating.add(event.seq)
+            self._answer_end_ns = None  # a new answer cuts the one playing
         elif isinstance(event, Done):
             self._generating.discard(event.seq)
             if event.end_ns is not None:
                 self._answer_end_ns = event.end_ns
+                if self._drained_ns is not None and self._drained_ns >= event.end_ns:
+                    self._answer_ended()  # its last note-off went out before this event arrived
+        elif isinstance(event, Drained):
+            self._drained_ns = event.t_ns
+            # silence before the planned end is a rest, or the release of an answer cut by a newer one
+            if self._answer_end_ns is not None and event.t_ns >= self._answer_end_ns:
+                self._answer_ended()
         self._update(now_ns)
 
     def next_wake(self, now_ns: int) -> int | None:
         """When :meth:`poll` has something to do next (ns), or None."""
         capture = self.capture
-        times = [t for t in (capture.pending_end(), capture.next_release(), self._answer_end_ns)
-                 if t is not None]
+        backstop = None if self._answer_end_ns is None else self._answer_end_ns + ANSWER_END_GRACE_NS
+        times = [t for t in (capture.pending_end(), capture.next_release(), backstop) if t is not None]
         if self._releases:
             times.append(self._releases[0][0])
         return min(times) if times else None
@@ -209,8 +227,9 @@ class Session:
         phrase = self.capture.poll(now_ns)
         if phrase is not None:
             self._phrase_done(phrase)
-        if self._answer_end_ns is not None and now_ns >= self._answer_end_ns:
-            self._answer_end_ns = None
+        if self._answer_end_ns is not None and now_ns >= self._answer_end_ns + ANSWER_END_GRACE_NS:
+            log.debug("no last note-off heard for the answer: it ends now")
+            self._answer_ended()
         self._update(now_ns)
 
     # ------------------------------------------------------------ internals
@@ -235,12 +254,16 @@ class Session:
         # the tempo the phrase was measured in is the tempo it is answered in
         self._engine.seed(phrase.notes, self._settings(phrase.tempo_bpm), end_ns, length_beats)
 
+    def _answer_ended(self) -> None:
+        self._answer_end_ns = None
+        self._on_answer_end()
+
     def _update(self, now_ns: int) -> None:
         if self._generating:
             state = "generating"
         elif self.capture.active:
             state = "listening"
-        elif self._answer_end_ns is not None and now_ns < self._answer_end_ns:
+        elif self._answer_end_ns is not None:
             state = "playing"
         else:
             state = "idle"

@@ -50,13 +50,17 @@ def install_signals(callback: Callable[[], None]) -> bool:
 
 
 def banner(model: str, sampler: str, osc: tuple[str, int], reply: tuple[str, int], midi: str,
-           prefix: str = "/segue") -> list[str]:
-    """What was opened and how to reach it, for the console."""
+           prefix: str = "/segue", ports: Any = None) -> list[str]:
+    """What was opened and how to reach it, for the console; with the MIDI ``ports`` (a ``MidiPorts``),
+    the commands that connect them by their full names."""
+    from bridge.port_names import connect_hint
+
     host, port = osc
     return [
         f"segue: model {model!r}, sampler {sampler}",
         f"  OSC in   udp://{host}:{port}    replies to udp://{reply[0]}:{reply[1]}",
         f"  MIDI     {midi}",
+        *(f"  {line}" for line in (connect_hint(ports) if ports is not None else [])),
         f"  try:     oscsend localhost {port} {prefix}/phrase iiff 60 100 0 1",
         f"  listen:  oscdump {reply[1]}",
         "  all addresses: segue params    stop: Ctrl-C",

@@ -2,8 +2,10 @@
 
 Tokenizes the files with the decoder's tokenizer, counts the window graph, trains the graph network
 by link prediction for the three node-feature variants (held-out edge AUC for each), and writes
-``models/styles/NAME/`` (graph.npz, embeddings.npz from the window variant, gcn.npz with its weights,
-style.json) and the style's entry in ``models/manifest.json``.
+``OUT/styles/NAME/`` (graph.npz, embeddings.npz from the window variant, gcn.npz with its weights,
+style.json) and the style's entry in ``OUT/manifest.json``. ``OUT`` is ``--out`` (``segue learn-style``
+passes the user's data folder), else the ``--models`` folder the decoder is read from (``bridge/models``:
+how the shipped style is made).
 """
 
 from __future__ import annotations
@@ -65,8 +67,10 @@ def learn_style(
     seed: int = 0,
     register: bool = True,
     progress: bool = False,
+    out_root: Path | None = None,
 ) -> dict:
-    """Learn style ``name`` from token sequences; writes its folder and returns its card."""
+    """Learn style ``name`` from token sequences with the decoder of ``models_root``; writes its folder
+    (and manifest entry) into ``out_root`` (default ``models_root``) and returns its card."""
     from export.gcn import embed, torch_threads, train_link_prediction
 
     check_name(name)
@@ -113,10 +117,11 @@ def learn_style(
         "seconds": round(time.perf_counter() - started, 2),
     }
     style = Style(name, graph, embeddings, card, model_.export())
-    folder = models_root / STYLES_DIR / name
+    out_root = Path(out_root) if out_root is not None else Path(models_root)
+    folder = out_root / STYLES_DIR / name
     files = style.save(folder)
     if register:
-        register_style(models_root, name, files, auc=aucs, auc_vocabulary=aucs_vocab,
+        register_style(out_root, name, files, auc=aucs, auc_vocabulary=aucs_vocab,
                        data=(sources or {}).get("description", ""))
     return {**card, "files": files, "folder": str(folder)}
 
@@ -130,7 +135,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("folder", type=Path, nargs="?",
                         help="folder of .mid/.midi files (searched recursively)")
     parser.add_argument("--name", required=True, help="style name (letters, digits, '.', '_', '-')")
-    parser.add_argument("--models", type=Path, default=Path("models"), help="models folder")
+    parser.add_argument("--models", type=Path, default=Path("bridge/models"),
+                        help="models folder the decoder is read from")
+    parser.add_argument("--out", type=Path, help="models folder the style and its manifest entry are written "
+                        "to (default: the --models folder)")
     parser.add_argument("--model", default="default", help="decoder whose tokenizer and embeddings are used")
     parser.add_argument("--tokens", type=Path,
                         help="token split prefix from export.dataset instead of a folder (e.g. "
@@ -162,7 +170,7 @@ def main(argv: list[str] | None = None) -> dict:
     else:
         parser.error("give a FOLDER or --tokens PREFIX")
     card = learn_style(args.name, sequences, args.models, args.model, sources, epochs=args.epochs,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, out_root=args.out)
     took = time.perf_counter() - started
     aucs = ", ".join(f"{k} {v:.4f}/{card['auc_vocabulary'][k]:.4f}" for k, v in card["auc"].items())
     print(f"style {args.name}: {len(sequences)} pieces, {card['graph']['edges']} edges, held-out edge AUC "

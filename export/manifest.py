@@ -1,4 +1,4 @@
-"""``models/manifest.json``: every shipped file with its sha256, and what each model reached."""
+"""``bridge/models/manifest.json``: every shipped file with its sha256, and what each model reached."""
 
 from __future__ import annotations
 

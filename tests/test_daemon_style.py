@@ -233,18 +233,26 @@ def test_the_routes_list_the_style_messages():
     assert "/segue/style " in text and "/segue/style/learn" in text
 
 
-def test_the_cli_learns_a_style_and_says_what_is_wrong(models, tmp_path, capsys):
+def test_the_cli_learns_a_style_and_says_what_is_wrong(models, tmp_path, capsys, monkeypatch):
+    """The style and its manifest entry land in the user's data folder; the decoder's folder is untouched."""
     import shutil
 
     from bridge.cli import main as cli_main
+    from bridge.loading import models_folders
     from bridge.style import available_styles
 
     mine = tmp_path / "models"
     shutil.copytree(models, mine)
+    before = (mine / "manifest.json").read_bytes()
+    monkeypatch.setenv("SEGUE_DATA", str(tmp_path / "data"))
     write_midi_folder(tmp_path / "jigs", tunes=3, random_pieces=0)
     rc = cli_main(["learn-style", str(tmp_path / "jigs"), "--name", "jigs", "--models", str(mine),
                    "--model", "tiny", "--epochs", "10", "--no-progress"])
-    assert rc == 0 and "jigs" in available_styles(mine)
+    assert rc == 0 and available_styles(tmp_path / "data") == ["jigs"]
+    assert (tmp_path / "data" / "styles" / "jigs" / "style.json").is_file()
+    assert (mine / "manifest.json").read_bytes() == before and not (mine / "styles" / "jigs").exists()
+    assert find_style(models_folders([mine]), "jigs") == tmp_path / "data"
+    Style.load(tmp_path / "data", "jigs")  # its checksums match what the user folder's manifest lists
     assert "held-out edge AUC" in capsys.readouterr().out
     assert cli_main(["learn-style", str(tmp_path / "none"), "--name", "x", "--models", str(mine)]) == 1
     assert "is not a folder" in capsys.readouterr().err

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
+from bridge.answer_end import Drained
 from bridge.commands import Done, Generating
 from bridge.errors import NoSeed
 from bridge.notes import Note
 from bridge.params import ParamStore
-from bridge.session import Session, SessionConfig
+from bridge.session import ANSWER_END_GRACE_NS, Session, SessionConfig
 from bridge.settings import Settings
 from bridge.timeline import Timeline
 
@@ -176,8 +177,10 @@ def test_the_state_follows_the_engine_and_the_answer() -> None:
     session.engine_event(Generating(1), 1 * MS)
     assert session.state == "generating"
     session.engine_event(Done(1, 800 * MS), 5 * MS)
-    assert session.state == "playing" and session.next_wake(5 * MS) == 800 * MS
+    assert session.state == "playing" and session.next_wake(5 * MS) == 800 * MS + ANSWER_END_GRACE_NS
     session.poll(800 * MS)
+    assert session.state == "playing"  # planned to end, but its last note-off has not gone out yet
+    session.engine_event(Drained(801 * MS), 801 * MS)
     assert session.state == "idle"
     session.engine_event(Generating(2), S)
     session.stop(S)

@@ -36,11 +36,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_ships_every_file_the_manifest_lists(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    manifest = json.loads((REPO / "models" / "manifest.json").read_text())
+    manifest = json.loads((REPO / "bridge" / "models" / "manifest.json").read_text())
     listed = [f["path"] for entry in manifest["models"].values() for f in entry["files"]]
     listed += [f["path"] for entry in manifest.get("styles", {}).values() for f in entry.get("files", [])]
-    assert "models/manifest.json" in names
-    missing = [p for p in listed if f"models/{p}" not in names]
+    assert "bridge/models/manifest.json" in names
+    assert not [n for n in names if n.startswith("models/")]  # no generic top-level package
+    missing = [p for p in listed if f"bridge/models/{p}" not in names]
     assert listed and not missing, missing
     assert "bridge/loading.py" in names and "bridge/copying.py" in names
 
