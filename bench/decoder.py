@@ -4,7 +4,7 @@ sample: the whole sequence through the model for every new token), side by side 
 
     python -m bench.decoder [--model default] [--steps 300]
 
-The torch side loads the same weights when they are there (``bridge/models/<name>/weights.npz``, else the
+The torch side loads the same weights when they are there (``models/<name>/weights.npz``, else the
 training run's ``runs/<name>/best.pt`` or ``last.pt``); otherwise it builds the same architecture from
 ``config.json`` with random weights, which gives the same speed. It replays the token sequence the ONNX
 decoder produced (sampling each step too), so both do the work of the very same continuation.

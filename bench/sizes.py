@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", action="append", help="LAYERSxEMBD (repeatable; default: a ladder)")
     parser.add_argument("--context", type=int, default=256)
-    parser.add_argument("--tokenizer", type=Path, default=Path("bridge/models/default/tokenizer.json"))
+    parser.add_argument("--tokenizer", type=Path, default=Path("models/default/tokenizer.json"))
     parser.add_argument("--run", type=Path, action="append", default=[], help="a trained run folder")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)

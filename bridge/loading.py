@@ -46,8 +46,11 @@ def user_styles_folder() -> Path:
 
 
 def shipped_models() -> Path:
-    """The models folder that ships inside the package (``bridge/models``, package data of the wheel)."""
-    return Path(__file__).resolve().parent / "models"
+    """The shipped models folder: ``bridge/models`` in an installed wheel (package data), the checkout's
+    ``models/`` otherwise."""
+    here = Path(__file__).resolve().parent
+    installed = here / "models"
+    return installed if installed.is_dir() else here.parent / "models"
 
 
 def models_folders(extra: Iterable[str | Path] = ()) -> list[Path]:

@@ -79,7 +79,7 @@ def build_split(corpus: Path, tokenizer: Path, split: str, out: Path, versions: 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
-    parser.add_argument("--tokenizer", type=Path, default=Path("bridge/models/default/tokenizer.json"))
+    parser.add_argument("--tokenizer", type=Path, default=Path("models/default/tokenizer.json"))
     parser.add_argument("--out", type=Path, default=Path("data/tokens"))
     parser.add_argument("--augment", type=int, default=4, help="versions of each training piece")
     parser.add_argument("--workers", type=int, default=2)

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     from bridge.samplers.decoder import DecoderSampler
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, default=Path("bridge/models"))
+    parser.add_argument("--models", type=Path, default=Path("models"))
     parser.add_argument("--name", default="default")
     parser.add_argument("--data", type=Path, default=Path("data/tokens"))
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))

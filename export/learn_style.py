@@ -4,7 +4,7 @@ Tokenizes the files with the decoder's tokenizer, counts the window graph, train
 by link prediction for the three node-feature variants (held-out edge AUC for each), and writes
 ``OUT/styles/NAME/`` (graph.npz, embeddings.npz from the window variant, gcn.npz with its weights,
 style.json) and the style's entry in ``OUT/manifest.json``. ``OUT`` is ``--out`` (``segue learn-style``
-passes the user's data folder), else the ``--models`` folder the decoder is read from (``bridge/models``:
+passes the user's data folder), else the ``--models`` folder the decoder is read from (``models``:
 how the shipped style is made).
 """
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("folder", type=Path, nargs="?",
                         help="folder of .mid/.midi files (searched recursively)")
     parser.add_argument("--name", required=True, help="style name (letters, digits, '.', '_', '-')")
-    parser.add_argument("--models", type=Path, default=Path("bridge/models"),
+    parser.add_argument("--models", type=Path, default=Path("models"),
                         help="models folder the decoder is read from")
     parser.add_argument("--out", type=Path, help="models folder the style and its manifest entry are written "
                         "to (default: the --models folder)")

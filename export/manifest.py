@@ -1,4 +1,4 @@
-"""``bridge/models/manifest.json``: every shipped file with its sha256, and what each model reached."""
+"""``models/manifest.json``: every shipped file with its sha256, and what each model reached."""
 
 from __future__ import annotations
 

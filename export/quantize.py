@@ -119,7 +119,7 @@ def quantize_decoder(folder: Path, test_tokens: np.ndarray) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m export.quantize", description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, default=Path("bridge/models"))
+    parser.add_argument("--models", type=Path, default=Path("models"))
     parser.add_argument("--name", default="default")
     parser.add_argument("--data", type=Path, default=Path("data/tokens"), help="folder with test.npy")
     parser.add_argument("--register", action="store_true",

@@ -1,8 +1,8 @@
 """Turn a training run into a shipped model: ONNX + tokenizer + config + weights, checked and registered.
 
 ``python -m export.release --run runs/default --name default`` exports the best checkpoint to
-``bridge/models/<name>/``, checks torch/onnxruntime parity, evaluates it (``export.evaluate``) and writes its
-files' sha256, metrics, data description and the reproducing commands into ``bridge/models/manifest.json``.
+``models/<name>/``, checks torch/onnxruntime parity, evaluates it (``export.evaluate``) and writes its
+files' sha256, metrics, data description and the reproducing commands into ``models/manifest.json``.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, default=Path("runs/default"))
-    parser.add_argument("--models", type=Path, default=Path("bridge/models"))
+    parser.add_argument("--models", type=Path, default=Path("models"))
     parser.add_argument("--name", default="default")
     parser.add_argument("--data", type=Path, default=Path("data/tokens"))
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))

@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description="Train the BPE tokenizer on the training split.")
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus"))
-    parser.add_argument("--out", type=Path, default=Path("bridge/models/default"))
+    parser.add_argument("--out", type=Path, default=Path("models/default"))
     parser.add_argument("--vocab-size", type=int, default=1000)
     parser.add_argument("--train-files", type=int, default=1500, help="pieces sampled for BPE training")
     args = parser.parse_args(argv)

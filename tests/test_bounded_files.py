@@ -33,7 +33,7 @@ from bridge.tokens import TokenError, TokenScheme
 __all__ = ["models_dir"]
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED = REPO / "bridge" / "models" / "default"
+SHIPPED = REPO / "models" / "default"
 BOMB_BYTES = 1_500_000_000  # what the bomb's one array unpacks to
 BOMB_CHUNK = 100_000_000
 RSS_GROWTH_KB = 200 * 1024  # a refusal may not cost more memory than this

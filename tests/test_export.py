@@ -21,7 +21,7 @@ from export.quantize import QUALITY_TOLERANCE  # noqa: E402
 from export.tokenizer import base_config, encode_ids, load_merged, transpose  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "bridge" / "models"
+MODELS = ROOT / "models"
 TUNES = """X:1
 T:Test reel
 M:4/4

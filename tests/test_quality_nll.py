@@ -12,7 +12,7 @@ from bench.quality.nll import nll_markdown, nll_table, ratio_bootstrap
 from bridge.notes import Note
 from bridge.tokens import TokenScheme
 
-MODELS = Path(__file__).resolve().parent.parent / "bridge" / "models"
+MODELS = Path(__file__).resolve().parent.parent / "models"
 
 
 def test_ratio_bootstrap_is_the_token_weighted_mean_with_an_interval_around_it() -> None:
