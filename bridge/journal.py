@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import threading
 from pathlib import Path
 from typing import IO, Any
+
+from bridge import bounded_files
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +51,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def read_bounded(path: Path, limit: int) -> bytes | None:
-    """The bytes of the regular file ``path`` if it holds at most ``limit`` bytes, else None."""
+def read_state(path: Path, what: str) -> bytes | None:
+    """The bytes of a state file (a regular file within the ``state`` bound), or None when there is none
+    to read: missing, not a regular file (a FIFO must not hang the start), too large."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang the start
-    except OSError:
+        return bounded_files.read_bytes(path, what, "state")
+    except bounded_files.FileRefused:
         return None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        data = f.read(limit + 1)
-    return data if len(data) <= limit else None
 
 
 class StateFolder:
@@ -116,7 +113,7 @@ class NoteJournal:
         """(channel, pitch) of the notes the last run left sounding (none if it ended cleanly)."""
         if not self.folder.owned:
             return []
-        data = read_bounded(self.path, len(MAGIC) + SLOTS)
+        data = read_state(self.path, "note journal")
         if data is None:
             return []
         if len(data) != len(MAGIC) + SLOTS or not data.startswith(MAGIC):

@@ -18,7 +18,7 @@ from typing import Any
 
 from bridge.config import ServeConfig
 from bridge.errors import MidiLost, SegueError
-from bridge.journal import StateFolder, read_bounded, write_atomic
+from bridge.journal import StateFolder, read_state, write_atomic
 from bridge.loading import DaemonError
 from bridge.midi_io import MidiPorts, MidiUnavailable
 
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 REOPEN_INTERVAL_S = 1.0
 WATCH_INTERVAL_S = 0.2
 CONNECTIONS_NAME = "connections.json"
-CONNECTIONS_LIMIT = 64 * 1024
 
 News = Callable[[str, "SegueError | None"], None]
 
@@ -198,7 +197,7 @@ class MidiKeeper:
         return self.state.path / CONNECTIONS_NAME
 
     def _load(self) -> dict[str, list[str]]:
-        data = read_bounded(self._path(), CONNECTIONS_LIMIT)
+        data = read_state(self._path(), "JACK connections")
         if data is None:
             return {}
         try:

@@ -69,17 +69,27 @@ class MidiProbe:
         self.input.close()
 
 
+def wired_probe(jack_server: JackServer, tag: str, audit: StuckNoteAudit) -> MidiProbe:
+    """A probe playing into "segue in" and hearing "segue out", with the stuck-note audit on "segue out"."""
+    probe = MidiProbe(jack_server, tag)
+    segue_in, segue_out = segue_ports(jack_server)
+    probe.wire(segue_in, segue_out)
+    audit.listen_midi(jack_server, segue_out, name=f"audit {probe.in_name}")
+    return probe
+
+
 def segue_ports(jack: JackServer) -> tuple[str, str]:
     return jack.find_port(":segue in"), jack.find_port(":segue out")
 
 
 @contextmanager
-def jack_daemon(jack_server: JackServer, models_dir: Path, replies: Any,
+def jack_daemon(jack_server: JackServer, models_dir: Path | None, replies: Any,
                 params: dict[str, Any]) -> Iterator[Daemon]:
-    """An in-process daemon on the tiny model with JACK MIDI, replying to ``replies``; closed (and its
-    ports gone from JACK) on the way out, ``replies`` too."""
-    serve = ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=True, midi_api="jack",
-                        models=(str(models_dir),), model=TINY)
+    """An in-process daemon with JACK MIDI, replying to ``replies``, on the tiny model of ``models_dir``
+    (None: the shipped default model); closed (and its ports gone from JACK) on the way out, ``replies``
+    too."""
+    models = {} if models_dir is None else {"models": (str(models_dir),), "model": TINY}
+    serve = ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=True, midi_api="jack", **models)
     daemon = Daemon(serve, ParamStore(values=params)).open()
     try:
         yield daemon

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import JackServer, OrderedReplies, StuckNoteAudit, free_udp_port, wait_for
 from pythonosc.udp_client import SimpleUDPClient
-from test_daemon_midi import MidiProbe, segue_ports
+from test_daemon_midi import MidiProbe, wired_probe
 from test_daemon_osc import TEST_PARAMS, TINY, models_dir
 from test_never_deaf import answered, answers, cc
 
@@ -143,11 +143,9 @@ def mapped(jack_server: JackServer, models_dir: Path, stuck_note_audit: StuckNot
         assert isinstance(serve, ServeConfig)
         daemon = Daemon(serve, store).open()
         opened.append(daemon)
-        probe = MidiProbe(jack_server, request.node.name[-16:].replace("[", "").replace("]", ""))
+        probe = wired_probe(jack_server, request.node.name[-16:].replace("[", "").replace("]", ""),
+                            stuck_note_audit)
         opened.append(probe)
-        segue_in, segue_out = segue_ports(jack_server)
-        probe.wire(segue_in, segue_out)
-        stuck_note_audit.listen_midi(jack_server, segue_out, name=f"audit {probe.in_name}")
         assert daemon.osc_address is not None
         return daemon, replies, probe, SimpleUDPClient("127.0.0.1", daemon.osc_address[1])
 

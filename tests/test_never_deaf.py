@@ -19,7 +19,7 @@ from conftest import JackServer, OrderedReplies, StuckNoteAudit, wait_for
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
-from test_daemon_midi import MidiProbe, jack_daemon, segue_ports
+from test_daemon_midi import MidiProbe, jack_daemon, wired_probe
 from test_daemon_osc import TEST_PARAMS, models_dir, start_daemon
 
 from bridge.daemon import Daemon
@@ -64,11 +64,9 @@ def on_jack(jack_server: JackServer, models_dir: Path, stuck_note_audit: StuckNo
         context = jack_daemon(jack_server, models_dir, replies, {**TEST_PARAMS, **params})
         daemon = context.__enter__()
         opened.append(context)
-        probe = MidiProbe(jack_server, request.node.name[-16:].replace("[", "").replace("]", ""))
+        probe = wired_probe(jack_server, request.node.name[-16:].replace("[", "").replace("]", ""),
+                            stuck_note_audit)
         opened.append(probe)
-        segue_in, segue_out = segue_ports(jack_server)
-        probe.wire(segue_in, segue_out)
-        stuck_note_audit.listen_midi(jack_server, segue_out, name=f"audit {probe.in_name}")
         return daemon, replies, probe
 
     yield start

@@ -12,8 +12,6 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,12 +19,11 @@ import numpy as np
 import pytest
 from conftest import JackMidiListener, JackServer, StuckNoteAudit, free_udp_port, wait_for
 from pythonosc.udp_client import SimpleUDPClient
+from test_daemon_midi import jack_daemon
 from test_daemon_osc import PHRASE, REPO, Replies, ping, read_until
 from test_scheduler import FakeClock, Recorder, run_until
 
-from bridge.config import ServeConfig
 from bridge.continuation import PlayConfig, continuation
-from bridge.daemon import Daemon
 from bridge.loading import load_model, models_folders
 from bridge.note_guard import AnswerBehind, GuardStats, NoteGuard
 from bridge.notes import Note
@@ -205,23 +202,12 @@ def max_per_window(times: list[float], window: float) -> int:
     return best
 
 
-@contextmanager
-def shipped_daemon(replies: Any, params: dict[str, Any]) -> Iterator[Daemon]:
-    serve = ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=True, midi_api="jack")
-    daemon = Daemon(serve, ParamStore(values=params)).open()
-    try:
-        yield daemon
-    finally:
-        daemon.close()
-        replies.close()
-
-
 @pytest.mark.parametrize(("strategy", "temperature"), SAFE)
 def test_no_note_storm_on_the_midi_output_at_safe_settings(
         jack_server: JackServer, stuck_note_audit: StuckNoteAudit, strategy: str, temperature: float) -> None:
     params = {"strategy": strategy, "temperature": temperature, "tempo": 120.0, "length_beats": 4.0,
               "seed": 1, "phrase_end": "trigger", "min_reattack_ms": 30.0}
-    with shipped_daemon(Replies(stuck_note_audit), params) as daemon:
+    with jack_daemon(jack_server, None, Replies(stuck_note_audit), params) as daemon:
         segue_out = jack_server.find_port(":segue out")
         probe = TimedMidi(jack_server, segue_out, f"storm probe {strategy}")
         try:
