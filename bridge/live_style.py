@@ -172,7 +172,7 @@ class LiveLearner:
                 log.info("live style: waiting for phrases")
                 return None
             card = {"sources": {"phrases": len(self._held)}}
-            style = style_from_graph(LIVE, counts.graph(), base, gcn, card)
+            style = style_from_graph(LIVE, counts.graph(), base, gcn, card, tuple(self._held))
             install(style)
             self.rebuilds += 1
             return style

@@ -23,6 +23,7 @@ import numpy as np
 from bridge.bounded_files import FileRefused, check_file
 from bridge.gcn_maths import gcn_forward, normalized_adjacency, scale_features, unit_rows
 from bridge.model import MANIFEST, ModelError, check_name, load_npz, read_json, sha256_file
+from bridge.style_model import read_sequences, write_sequences
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ STYLES_DIR = "styles"
 GRAPH_FILE = "graph.npz"
 EMBEDDINGS_FILE = "embeddings.npz"
 GCN_FILE = "gcn.npz"
+TOKENS_FILE = "tokens.npz"
 CARD_FILE = "style.json"
 DEFAULT_WINDOW = 4
 DEFAULT_DECAY = 0.5
@@ -201,6 +203,7 @@ class Style:
     embeddings: np.ndarray  # float32 [V, d], unit rows
     card: dict = field(default_factory=dict)
     gcn: dict[str, np.ndarray] | None = None
+    sequences: tuple[np.ndarray, ...] = ()  # the pieces' token ids: what the style expert counts
 
     @property
     def vocab_size(self) -> int:
@@ -243,9 +246,10 @@ class Style:
             gcn = load_npz(files[GCN_FILE])
             if not {"w1", "b1", "w2", "b2"} <= set(gcn):
                 raise StyleError(f"style {name!r}: gcn.npz lacks w1, b1, w2, b2")
-        log.info("style %s: %d tokens, %d edges, embeddings %d-d", name, graph.vocab_size, graph.n_edges,
-                 emb.shape[1])
-        return cls(name, graph, unit_rows(emb.astype(np.float32)), card, gcn)
+        sequences = read_sequences(files[TOKENS_FILE], graph.vocab_size) if TOKENS_FILE in files else ()
+        log.info("style %s: %d tokens, %d edges, embeddings %d-d, %d sequences", name, graph.vocab_size,
+                 graph.n_edges, emb.shape[1], len(sequences))
+        return cls(name, graph, unit_rows(emb.astype(np.float32)), card, gcn, sequences)
 
     def save(self, folder: Path) -> list[str]:
         """Write the style's files into ``folder``; returns their names (card last)."""
@@ -256,6 +260,9 @@ class Style:
         if self.gcn is not None:
             np.savez_compressed(folder / GCN_FILE, **{k: np.asarray(v) for k, v in self.gcn.items()})
             names.append(GCN_FILE)
+        if self.sequences:
+            write_sequences(folder / TOKENS_FILE, self.sequences)
+            names.append(TOKENS_FILE)
         card = {"format": STYLE_FORMAT, "version": STYLE_VERSION, "name": self.name, **self.card}
         card["format"], card["version"] = STYLE_FORMAT, STYLE_VERSION
         (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
@@ -328,35 +335,6 @@ def register_style(models_root: Path, name: str, files: Sequence[str], **info: o
 # ---------------------------------------------------------------- learning at run time (no torch)
 
 
-def token_embeddings(models_root: Path | str, model: str) -> np.ndarray | None:
-    """The decoder's token embedding table from ``models/<model>/weights.npz`` when the manifest lists it."""
-    models_root = Path(models_root)
-    try:
-        manifest = read_json(models_root / MANIFEST, "model manifest")
-        entry = manifest.get("models", {}).get(check_name(model), {})
-        for item in entry.get("files", []):
-            rel = str(item.get("path", ""))
-            if rel == f"{model}/weights.npz":
-                path = models_root / rel
-                if not path.is_file() or sha256_file(path) != str(item.get("sha256", "")).lower():
-                    raise StyleError(f"model {model!r}: weights.npz is missing or changed")
-                return np.asarray(load_npz(path, ("tok_emb.weight",))["tok_emb.weight"], dtype=np.float32)
-    except (ModelError, KeyError, OSError, ValueError) as exc:
-        log.warning("no token embeddings for model %s: %s", model, exc)
-    return None
-
-
-def midi_files(folder: Path | str) -> list[Path]:
-    """MIDI files under ``folder`` (recursive, sorted); :class:`StyleError` when there are none."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise StyleError(f"style folder {folder} is not a directory")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and p.is_file())
-    if not files:
-        raise StyleError(f"style folder {folder} holds no .mid/.midi files")
-    return files
-
-
 def style_from_sequences(
     name: str,
     sequences: Sequence[Sequence[int]],
@@ -372,7 +350,7 @@ def style_from_sequences(
     Without token embeddings, a spectral embedding of the graph stands in.
     """
     return style_from_graph(name, count_transitions(sequences, vocab_size, skip=skip), base_embeddings,
-                            gcn, card)
+                            gcn, card, sequences)
 
 
 def style_from_graph(
@@ -381,6 +359,7 @@ def style_from_graph(
     base_embeddings: np.ndarray | None,
     gcn: dict[str, np.ndarray] | None = None,
     card: dict | None = None,
+    sequences: Sequence[Sequence[int]] = (),
 ) -> Style:
     """A style of a graph counted already (:func:`count_transitions`, or running counts): node
     embeddings as :func:`style_from_sequences` makes them."""
@@ -395,4 +374,5 @@ def style_from_graph(
     else:
         emb = adjacency @ np.random.default_rng(0).standard_normal((vocab_size, 32)).astype(np.float32)
     info = {"learned": "live (numpy)", "gcn": gcn is not None, **(card or {})}
-    return Style(name, graph, unit_rows(np.asarray(emb, dtype=np.float32)), info, gcn)
+    kept = tuple(np.asarray(q, dtype=np.int64) for q in sequences if len(q))
+    return Style(name, graph, unit_rows(np.asarray(emb, dtype=np.float32)), info, gcn, kept)

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from bridge.model import ModelError
-from bridge.style import Style, StyleError, midi_files, style_from_sequences
+from bridge.style import Style, StyleError, style_from_sequences
+from bridge.style_sources import midi_files
 
 log = logging.getLogger(__name__)
 

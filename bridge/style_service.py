@@ -36,7 +36,8 @@ from bridge.notes import Note
 from bridge.samplers.blend import BlendSampler
 from bridge.samplers.graph import GraphSampler
 from bridge.sampling import SamplingParams
-from bridge.style import Style, StyleError, available_styles, token_embeddings
+from bridge.style import Style, StyleError, available_styles
+from bridge.style_sources import token_embeddings
 
 log = logging.getLogger(__name__)
 

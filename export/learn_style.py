@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from bridge.model import check_name, sha256_file
-from bridge.style import STYLES_DIR, Style, midi_files, register_style
+from bridge.style import STYLES_DIR, Style, register_style
+from bridge.style_sources import midi_files
 from export.style_graph import (
     VARIANTS,
     build_style_graph,
@@ -116,7 +117,8 @@ def learn_style(
                      "auc_vocabulary": "negatives: unlinked pairs of any vocabulary tokens"},
         "seconds": round(time.perf_counter() - started, 2),
     }
-    style = Style(name, graph, embeddings, card, model_.export())
+    style = Style(name, graph, embeddings, card, model_.export(),
+                  tuple(np.asarray(q, dtype=np.int64) for q in sequences if len(q)))
     out_root = Path(out_root) if out_root is not None else Path(models_root)
     folder = out_root / STYLES_DIR / name
     files = style.save(folder)

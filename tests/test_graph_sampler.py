@@ -13,7 +13,8 @@ from bridge.notes import Note
 from bridge.samplers import Sampler, SamplerError
 from bridge.samplers.graph import GraphSampler
 from bridge.sampling import SamplingParams
-from bridge.style import Style, StyleError, count_transitions, midi_files, style_from_sequences, unit_rows
+from bridge.style import Style, StyleError, count_transitions, style_from_sequences, unit_rows
+from bridge.style_sources import midi_files
 from bridge.tokens import TokenType
 from export.style_graph import tokenize_files
 

@@ -1,4 +1,4 @@
-"""The Kneser-Ney baseline (export.kneser_ney): normalised, smoothed, and the textbook estimate."""
+"""The Kneser-Ney baseline (bridge.kneser_ney): normalised, smoothed, and the textbook estimate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from export.kneser_ney import KneserNey
+from bridge.kneser_ney import KneserNey
 
 BOS, EOS = 1, 2
 

@@ -22,11 +22,11 @@ from bridge.style import (
     StyleGraph,
     available_styles,
     count_transitions,
-    midi_files,
     register_style,
     style_from_sequences,
     unit_rows,
 )
+from bridge.style_sources import midi_files
 from bridge.tokens import TokenScheme
 from export.style_graph import VARIANTS, split_edges, tokenize_files, training_weights
 

@@ -2,7 +2,7 @@
 
 Both score tokens 1.. of every held-out piece (``data/tokens/<split>.npy``, from ``export.dataset``): the
 decoder through onnxruntime with sliding windows (``export.evaluate.decoder_nll``, what performers run),
-the 5-gram fitted on the training split's tokens (``export.kneser_ney``). Rows: the test split, the
+the 5-gram fitted on the training split's tokens (``bridge.kneser_ney``). Rows: the test split, the
 held-out style family, and the Bach chorales of the test split, where a 5-gram fitted on the training
 split's chorales alone is a row too (the strongest small specialist). Per token and per note (nats over
 the notes the tokens stand for), and the paired difference decoder - 5-gram per piece with a 95% bootstrap
@@ -97,7 +97,7 @@ def ratio_bootstrap(totals: np.ndarray, counts: np.ndarray, resamples: int = 200
 def nll_table(tokens: Path, model_name: str = "default", models: tuple[Path, ...] = (), seed: int = 0,
               resamples: int = 2000) -> list[NllRow]:
     """The rows of the likelihood table (fits the 5-grams; scores every held-out piece)."""
-    from export.kneser_ney import KneserNey
+    from bridge.kneser_ney import KneserNey
 
     bundle, sampler = load_decoder(model_name, models)
     n_notes = np.asarray(bundle.scheme.n_notes, dtype=np.int64)

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 #: evaluation set -> corpus split (export.corpus): the held-out style family; the decoder's test split
-SETS: dict[str, str] = {"fiddle": "style_test", "test": "test", "validation": "validation"}
+SETS: dict[str, str] = {"fiddle": "style_test", "test": "test", "validation": "validation",
+                        "fiddle_fit": "style_train"}  # fiddle_fit: for fitting style shares only
 #: baseline rows, in table order (see bench.quality.baselines)
 BASELINES = ("loop", "markov", "random", "other piece")
 REAL = "real"

@@ -1,10 +1,15 @@
-"""The blend sampler: the decoder's next-token distribution reweighted by a style graph.
+"""The blend sampler: the decoder's next-token distribution mixed with a style's variable-order expert.
 
-A product of experts: ``p(t) ∝ p_decoder(t) * p_graph(t | previous token) ** weight``, i.e. the
-decoder's logits plus ``weight * log p_graph`` before the usual masks, temperature, top-k and top-p.
-The graph's transition rows are smoothed (``floor``) so the decoder can still leave the style, and a
-token the style never left adds nothing. Weight 0 gives the decoder's tokens exactly. The decoder's KV
-cache is shared with its own sampler, so a seed prefilled while the performer plays serves both.
+At each step ``p(t) = (1 - s) p_decoder(t) + s p_style(t | the tokens so far)``, before the usual masks,
+temperature, top-k and top-p. ``p_style`` is :class:`bridge.style_model.StyleModel`: Kneser-Ney over the
+style's pieces (orders up to 6), backing off to the graph network's link-prediction scores and then to
+the style's unigram. The share ``s`` grows with the longest context the style has seen here
+(``bridge.style_model.SHARES``, fitted by held-out likelihood) and scales with ``weight`` (the ``blend``
+parameter: 0 = the decoder exactly, 0.5 = the fitted shares). A linear mixture, not a product: measured
+on held-out fiddle continuations (``python -m bench.quality.style_nll``) the product of experts loses to
+it at every weight, because the style's zero-count tokens veto what the decoder rightly expects. The
+phrase memory mixes in after the style: the style reshapes, the seed decides. The decoder's KV cache is
+shared with its own sampler, so a seed prefilled while the performer plays serves both.
 """
 
 from __future__ import annotations
@@ -19,23 +24,17 @@ from bridge.samplers.decoder import DecoderSampler
 from bridge.sampling import SamplingParams
 from bridge.stream_decoder import StreamDecoder
 from bridge.style import Style
+from bridge.style_model import DEFAULT_ORDER, StyleMixer, StyleModel
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FLOOR = 1e-4
 
-
-def graph_log_table(style: Style, floor: float = DEFAULT_FLOOR) -> np.ndarray:
-    """``[V, V]`` float32 ``log(p_graph(j | i) + floor)``, zero on rows the style never left.
-
-    ``p_graph`` is the style's next-token distribution: measured on the held-out fiddle pieces, it pulls
-    the decoder closer to the style than the window-weighted one, whose far neighbours blur rhythm.
-    """
-    p = style.graph.transition()
-    seen = p.sum(axis=1, keepdims=True) > 0
-    table = np.where(seen, np.log(p + floor), 0.0).astype(np.float32)
-    table.flags.writeable = False
-    return table
+def style_model_of(style: Style, order: int = DEFAULT_ORDER) -> StyleModel:
+    """The style's variable-order expert (its ``sequences`` counted; about a second per million tokens)."""
+    if not style.sequences:
+        raise SamplerError(f"style {style.name!r} holds no token sequences (tokens.npz): learn it again "
+                           "(segue learn-style, or /segue/style/learn)")
+    return StyleModel.fit(style.sequences, style.vocab_size, order, style.embeddings)
 
 
 class BlendSampler:
@@ -44,19 +43,17 @@ class BlendSampler:
     name = "blend"
 
     def __init__(self, decoder: DecoderSampler, style: Style, weight: float = 0.5,
-                 floor: float = DEFAULT_FLOOR) -> None:
+                 model: StyleModel | None = None) -> None:
         style.check_vocab(decoder.scheme.vocab_size)
-        if not floor > 0:
-            raise SamplerError(f"floor {floor} must be > 0")
         self.decoder = decoder
         self.scheme = decoder.scheme
         self.style = style
         self.weight = weight
-        self._table = graph_log_table(style, floor)
+        self.model = model if model is not None else style_model_of(style)
 
     @property
     def weight(self) -> float:
-        """Weight of the graph (0 = the decoder alone); read once per generation."""
+        """Weight of the style (0 = the decoder alone); read once per generation."""
         return self._weight
 
     @weight.setter
@@ -74,9 +71,9 @@ class BlendSampler:
         """The decoder's primed stream decoder (see ``DecoderSampler.stream_after``)."""
         return self.decoder.stream_after(ids)
 
-    def bias(self, token: int, weight: float) -> np.ndarray:
-        """What the graph adds to the decoder's logits after ``token``."""
-        return weight * self._table[token]
+    def mixer(self, history: Sequence[int], weight: float) -> StyleMixer:
+        """The style expert for one answer, fed ``history`` (the context the decoder starts from)."""
+        return StyleMixer(self.model, history, weight)
 
     def generate(
         self,
@@ -90,5 +87,5 @@ class BlendSampler:
             raise SamplerError("beam search is not available with the blend sampler: use strategy sample "
                                "or greedy")
         weight = self.weight
-        bias = None if weight == 0 else (lambda previous: self.bias(previous, weight))
-        return self.decoder.generate(seed_ids, params, rng, should_stop, bias)
+        style = None if weight == 0 else (lambda history: self.mixer(history, weight))
+        return self.decoder.generate(seed_ids, params, rng, should_stop, style)

@@ -26,9 +26,12 @@ from bridge.samplers.beam import beam_search
 from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
 from bridge.seed_walk import SeedWalk, common_prefix
 from bridge.stream_decoder import StreamDecoder
+from bridge.style_model import StyleMixer
 from bridge.tokens import TokenType
 
 log = logging.getLogger(__name__)
+
+StyleFor = Callable[[Sequence[int]], StyleMixer]  # the style expert of one answer, given its history
 
 
 @dataclass
@@ -244,12 +247,12 @@ class DecoderSampler:
         params: SamplingParams,
         rng: np.random.Generator,
         should_stop: Callable[[], bool],
-        bias: Callable[[int], np.ndarray] | None = None,
+        style: StyleFor | None = None,
     ) -> Iterator[int]:
         """Token ids continuing ``seed_ids``, one at a time, until EOS or ``should_stop()``.
 
-        ``bias(previous token)``, when given, is added to the logits of every sampled step (the blend
-        sampler's style); beam search takes none."""
+        ``style(history)``, when given, makes the style expert that mixes into every sampled step (the
+        blend sampler's); beam search takes none."""
         seed = self._checked_seed(seed_ids)
         processor = LogitsProcessor(self.scheme, params)
         state = initial_state(self.scheme, seed[-1:], params)  # the state is the last token's
@@ -257,10 +260,10 @@ class DecoderSampler:
         for token_id in seed[-4 * params.repetition_window :]:
             recent.extend(self.scheme.pitches[token_id])
         if params.strategy == "beam":
-            if bias is not None:
-                raise SamplerError("beam search takes no logit bias")
+            if style is not None:
+                raise SamplerError("beam search takes no style expert")
             return beam_search(self, seed, processor, state, tuple(recent), should_stop)
-        return self._sample(seed, processor, state, recent, rng, should_stop, bias)
+        return self._sample(seed, processor, state, recent, rng, should_stop, style)
 
     def _sample(
         self,
@@ -270,9 +273,9 @@ class DecoderSampler:
         recent: deque[int],
         rng: np.random.Generator,
         should_stop: Callable[[], bool],
-        bias: Callable[[int], np.ndarray] | None = None,
+        style: StyleFor | None = None,
     ) -> Iterator[int]:
-        """Draw tokens; ``bias(previous token)`` is added to the logits (the blend's style)."""
+        """Draw tokens; ``style(history)`` makes the style expert mixed in first (the blend's)."""
         if should_stop():
             return
         params = processor.params
@@ -289,10 +292,11 @@ class DecoderSampler:
             memory.feed(self.codes.of(history[-params.memory_order:]))
         bar = BarCopy(self.scheme, seed, at=keep, walk=self._walk) if params.bar_weight > 0 else None
         onset = processor.onset_of(history[-64:])  # the onset guard: no loop on one onset
+        mixer = style(history) if style is not None else None
         while True:
             if should_stop():
                 return
-            logits = cache.logits if bias is None else cache.logits + bias(history[-1])
+            logits = cache.logits if mixer is None else mixer.mix(cache.logits)
             if memory is not None:  # the seed's say comes last: the style reshapes, the seed decides
                 logits = memory.mix(logits, weight)
             if bar is not None and (memory is None or memory.current[0] < BAR_BELOW_MATCH):
@@ -323,6 +327,8 @@ class DecoderSampler:
                 memory.feed(self.codes.codes[token])
             if bar is not None:
                 bar.feed(token)
+            if mixer is not None:
+                mixer.feed(token)
             if should_stop():
                 return
             cache = self._advance(cache, token)

@@ -1,4 +1,5 @@
-"""Interpolated modified Kneser-Ney n-gram language model over integer token ids (the NLL baseline).
+"""Interpolated modified Kneser-Ney n-gram language model over integer token ids (the NLL baseline and
+the style expert's counts, ``bridge.style_model``).
 
 The model follows Chen & Goodman (1998), "An empirical study of smoothing techniques for language
 modeling", section 3 (interpolated modified Kneser-Ney):
