@@ -124,15 +124,13 @@ def prepare_model(model: Any, store: Any, folders: Sequence[Path]) -> None:
     """Give ``model`` the style the settings ask for when its sampler plays one (``graph``, ``blend``):
     the ``style`` parameter's, else the first listed. Raises ``ValueError`` with what to do."""
     from bridge.model import ModelError
-    from bridge.settings import sampling_params
     from bridge.style import StyleError
     from bridge.style_service import attach_style
 
     if str(store.get("sampler")) not in STYLE_SAMPLERS:
         return
     try:
-        attach_style(model, folders, str(store.get("style")), sampling_params(store),
-                     float(store.get("blend")))
+        attach_style(model, folders, str(store.get("style")), float(store.get("blend")))
     except (StyleError, ModelError) as exc:
         raise ValueError(f"sampler {store.get('sampler')} needs a style: {exc}") from None
 

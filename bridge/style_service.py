@@ -33,7 +33,7 @@ from bridge.folder_learning import LearnChild, resolve_style_folder, style_roots
 from bridge.live_style import LIVE, LiveLearner
 from bridge.model import ModelError, check_name, sha256_file
 from bridge.notes import Note
-from bridge.samplers.blend import BlendSampler
+from bridge.samplers.blend import BlendSampler, style_model_of
 from bridge.samplers.graph import GraphSampler
 from bridge.sampling import SamplingParams
 from bridge.style import Style, StyleError, available_styles
@@ -248,7 +248,7 @@ class StyleService:
         """Build the samplers (walk tables warmed for the parameters that play now) and put them into
         the model, or send them to its owner with ``deliver``."""
         self._check(model, style)
-        samplers = style_samplers(model, style, self._sampling(), self._weight)
+        samplers = style_samplers(model, style, self._weight)
         decoder = model.samplers.get("decoder")
         if deliver is not None:
             deliver(samplers, decoder)
@@ -304,23 +304,18 @@ class StyleService:
             return Style.read_folder(tmp_path / "style", name)
 
 
-def style_samplers(model: Any, style: Style, sampling: SamplingParams, weight: float) -> dict[str, Any]:
-    """The ``graph`` (and, with a decoder, ``blend``) samplers of ``style`` for ``model``, their walk
-    tables warmed for ``sampling``."""
-    graph = GraphSampler(model.scheme, style)
-    try:
-        graph.tables(sampling)
-    except ValueError as exc:  # parameters the samplers refuse: the tables are built when they play
-        log.debug("walk tables not warmed: %s", exc)
-    samplers: dict[str, Any] = {"graph": graph}
+def style_samplers(model: Any, style: Style, weight: float) -> dict[str, Any]:
+    """The ``graph`` (and, with a decoder, ``blend``) samplers of ``style`` for ``model``, sharing the
+    style's variable-order expert (built here, off the real-time path)."""
+    expert = style_model_of(style)  # one variable-order expert serves both samplers
+    samplers: dict[str, Any] = {"graph": GraphSampler(model.scheme, style, model=expert)}
     decoder = model.samplers.get("decoder")
     if decoder is not None:
-        samplers["blend"] = BlendSampler(decoder, style, weight=weight)
+        samplers["blend"] = BlendSampler(decoder, style, weight=weight, model=expert)
     return samplers
 
 
-def attach_style(model: Any, folders: Sequence[Path], name: str, sampling: SamplingParams,
-                 weight: float) -> Style:
+def attach_style(model: Any, folders: Sequence[Path], name: str, weight: float) -> Style:
     """Load style ``name`` (the first listed when empty) and put its samplers into ``model`` now, on
     the calling thread (offline use: ``segue continue``, benchmarks). Raises ``StyleError`` or
     ``ModelError`` with what to do."""
@@ -330,7 +325,7 @@ def attach_style(model: Any, folders: Sequence[Path], name: str, sampling: Sampl
                          "NAME")
     style = Style.load(find_style(folders, names[0]), names[0])
     StyleService._check(model, style)
-    model.samplers.update(style_samplers(model, style, sampling, weight))
+    model.samplers.update(style_samplers(model, style, weight))
     return style
 
 
