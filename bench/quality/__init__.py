@@ -5,7 +5,7 @@
 (:mod:`~bench.quality.baselines`) answer each seed, scores every answer against the real continuation
 (:mod:`~bench.quality.metrics`), summarises with piece-level bootstrap intervals
 (:mod:`~bench.quality.stats`) and writes tables, JSON and piano rolls (:mod:`~bench.quality.report`,
-:mod:`~bench.quality.pianoroll`). The protocol's defaults live in :mod:`~bench.quality.settings`.
+:mod:`bridge.pianoroll`). The protocol's defaults live in :mod:`~bench.quality.settings`.
 """
 
 from bench.quality.settings import Settings

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from bench.quality import metrics
-from bench.quality.pianoroll import render_roll
 from bench.quality.run import RunResult, SetResult
 from bench.quality.settings import BASELINES, REAL, Settings
 from bench.quality.stats import Estimate
+from bridge.pianoroll import render_roll
 
 log = logging.getLogger(__name__)
 
