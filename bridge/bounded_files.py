@@ -27,6 +27,7 @@ LIMITS: dict[str, int] = {
     "tokenizer": 32 * MIB,  # a miditok tokenizer.json (the shipped one is 76 KB)
     "npz": 1024 * MIB,  # compressed arrays: model weights, style graphs
     "onnx": 2048 * MIB,  # a decoder graph
+    "gcn": 64 * MIB,  # a style's graph network (gcn.onnx; the shipped one is 134 KB), read into memory
     "state": 64 * 1024,  # the state folder's note journal and JACK connections
 }
 NPZ_MEMBER_BYTES = 512 * MIB  # the most one array of an npz may hold once decompressed

@@ -1,6 +1,7 @@
-"""The graph network's numeric core in numpy: the propagation matrix and the two-layer forward pass.
+"""The graph network's numeric core in numpy: the propagation matrix and the feature scaling.
 
-The runtime embeds a graph learned live with these (no torch); ``export/gcn.py`` trains the same maths.
+The runtime prepares a graph learned live with these and runs the network itself from ONNX
+(``bridge.gcn_runtime``); ``export/gcn.py`` trains on the same maths.
 """
 
 from __future__ import annotations
@@ -30,12 +31,6 @@ def scale_features(features: np.ndarray) -> np.ndarray:
     """Node features divided by their overall standard deviation (the decoder's embeddings may be tiny)."""
     x = np.asarray(features, dtype=np.float32)
     return (x / (float(x.std()) + 1e-8)).astype(np.float32)
-
-
-def gcn_forward(adjacency: np.ndarray, features: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
-    """Two-layer GCN in numpy: ``A relu(A X W1 + b1) W2 + b2`` (the same maths as the torch model)."""
-    hidden = np.maximum(adjacency @ (features @ weights["w1"]) + weights["b1"], 0.0)
-    return (adjacency @ (hidden @ weights["w2"]) + weights["b2"]).astype(np.float32)
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from bridge.gcn_runtime import GraphNetwork
 from bridge.notes import Note
 from bridge.style import DEFAULT_DECAY, DEFAULT_WINDOW, Style, StyleError, StyleGraph, style_from_graph
 
@@ -143,7 +144,7 @@ class LiveLearner:
         """Seconds until a rebuild is allowed (0 or less: now)."""
         return self._next_s - self.clock()
 
-    def rebuild(self, scheme: Any, base: np.ndarray | None, gcn: dict[str, np.ndarray] | None,
+    def rebuild(self, scheme: Any, base: np.ndarray | None, gcn: GraphNetwork | None,
                 install: Callable[[Style], None]) -> Style | None:
         """Count the new phrases, build the live style and ``install`` it; None without phrases.
 

@@ -1,13 +1,13 @@
 """Learned styles: a weighted token-transition graph and node embeddings, loaded safely and built live.
 
 A style folder ``models/styles/<name>/`` holds ``graph.npz`` (the directed, window-weighted transition
-counts), ``embeddings.npz`` (one vector per token id, from the graph network), optionally ``gcn.npz``
-(the graph network's weights, so a graph learned at run time gets embeddings without torch) and
-``style.json`` (the card: sources, settings, link-prediction AUC). Every file is listed with its sha256
-in the ``styles`` section of ``models/manifest.json`` and checked before it is read; npz files are read
-without unpickling. The numeric core (counting transitions, the normalised adjacency and the graph
-network's forward pass, in ``bridge.gcn_maths``) lives in the runtime because it builds graphs live;
-``export/`` trains on it.
+counts), ``embeddings.npz`` (one vector per token id, from the graph network), ``tokens.npz`` (the
+pieces' token ids, which the style expert ``bridge.style_model`` counts), optionally ``gcn.onnx`` (the
+graph network, run by onnxruntime: a graph learned at run time gets embeddings and link scores without
+torch) and ``style.json`` (the card: sources, settings, link-prediction AUC). Every file is listed with
+its sha256 in the ``styles`` section of ``models/manifest.json`` and checked before it is read; npz
+files are read without unpickling. The numeric core (counting transitions, the normalised adjacency, in
+``bridge.gcn_maths``) lives in the runtime because it builds graphs live; ``export/`` trains on it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from bridge.bounded_files import FileRefused, check_file
-from bridge.gcn_maths import gcn_forward, normalized_adjacency, scale_features, unit_rows
+from bridge.gcn_maths import normalized_adjacency, scale_features, unit_rows
+from bridge.gcn_runtime import GraphNetwork
 from bridge.model import MANIFEST, ModelError, check_name, load_npz, read_json, sha256_file
 from bridge.style_model import read_sequences, write_sequences
 
@@ -33,12 +34,13 @@ STYLE_VERSION = 1
 STYLES_DIR = "styles"
 GRAPH_FILE = "graph.npz"
 EMBEDDINGS_FILE = "embeddings.npz"
-GCN_FILE = "gcn.npz"
+GCN_FILE = "gcn.onnx"
 TOKENS_FILE = "tokens.npz"
 CARD_FILE = "style.json"
 DEFAULT_WINDOW = 4
 DEFAULT_DECAY = 0.5
 MIDI_SUFFIXES = (".mid", ".midi")
+_KINDS = {".npz": "npz", ".onnx": "gcn"}  # a style file's size bound (bridge.bounded_files)
 
 
 class StyleError(ModelError):
@@ -202,8 +204,9 @@ class Style:
     graph: StyleGraph
     embeddings: np.ndarray  # float32 [V, d], unit rows
     card: dict = field(default_factory=dict)
-    gcn: dict[str, np.ndarray] | None = None
+    gcn: GraphNetwork | None = None
     sequences: tuple[np.ndarray, ...] = ()  # the pieces' token ids: what the style expert counts
+    link_scores: np.ndarray | None = None  # [V, V] the graph network's link scores (learned in the daemon)
 
     @property
     def vocab_size(self) -> int:
@@ -243,9 +246,10 @@ class Style:
             raise StyleError(f"style {name!r}: embeddings.npz must hold finite 'embeddings' [vocab, dim]")
         gcn = None
         if GCN_FILE in files:
-            gcn = load_npz(files[GCN_FILE])
-            if not {"w1", "b1", "w2", "b2"} <= set(gcn):
-                raise StyleError(f"style {name!r}: gcn.npz lacks w1, b1, w2, b2")
+            try:
+                gcn = GraphNetwork.from_file(files[GCN_FILE])
+            except ModelError as exc:
+                raise StyleError(f"style {name!r}: {exc}") from None
         sequences = read_sequences(files[TOKENS_FILE], graph.vocab_size) if TOKENS_FILE in files else ()
         log.info("style %s: %d tokens, %d edges, embeddings %d-d, %d sequences", name, graph.vocab_size,
                  graph.n_edges, emb.shape[1], len(sequences))
@@ -258,7 +262,7 @@ class Style:
         np.savez_compressed(folder / EMBEDDINGS_FILE, embeddings=self.embeddings.astype(np.float16))
         names = [GRAPH_FILE, EMBEDDINGS_FILE]
         if self.gcn is not None:
-            np.savez_compressed(folder / GCN_FILE, **{k: np.asarray(v) for k, v in self.gcn.items()})
+            self.gcn.save(folder / GCN_FILE)
             names.append(GCN_FILE)
         if self.sequences:
             write_sequences(folder / TOKENS_FILE, self.sequences)
@@ -294,7 +298,7 @@ def _checked_style_files(models_root: Path, name: str) -> dict[str, Path]:
         if not path.exists():
             raise StyleError(f"style {name!r}: file {rel} is missing")
         try:  # the size bound before the checksum: a huge file is never read
-            check_file(path, f"style {name!r} file", "npz" if path.suffix.lower() == ".npz" else "json")
+            check_file(path, f"style {name!r} file", _KINDS.get(path.suffix.lower(), "json"))
         except FileRefused as exc:
             raise StyleError(str(exc)) from None
         actual = sha256_file(path)
@@ -341,11 +345,12 @@ def style_from_sequences(
     vocab_size: int,
     skip: Iterable[int],
     base_embeddings: np.ndarray | None,
-    gcn: dict[str, np.ndarray] | None = None,
+    gcn: GraphNetwork | None = None,
     card: dict | None = None,
 ) -> Style:
-    """A style learned without torch: the graph, and node embeddings from the decoder's token embeddings
-    passed through ``gcn`` (weights of an earlier trained style) over the new graph when given.
+    """A style learned without torch: the graph, and node embeddings (and link scores) from the decoder's
+    token embeddings passed through ``gcn`` (an earlier trained style's graph network, run by
+    onnxruntime) over the new graph when given.
 
     Without token embeddings, a spectral embedding of the graph stands in.
     """
@@ -357,7 +362,7 @@ def style_from_graph(
     name: str,
     graph: StyleGraph,
     base_embeddings: np.ndarray | None,
-    gcn: dict[str, np.ndarray] | None = None,
+    gcn: GraphNetwork | None = None,
     card: dict | None = None,
     sequences: Sequence[Sequence[int]] = (),
 ) -> Style:
@@ -367,12 +372,13 @@ def style_from_graph(
     if graph.n_edges == 0:
         raise StyleError("nothing to learn: the phrases hold fewer than two tokens")
     adjacency = normalized_adjacency(graph.dense())
+    scores = None
     if base_embeddings is not None and base_embeddings.shape[0] == vocab_size:
         emb = base_embeddings
-        if gcn is not None and gcn["w1"].shape[0] == base_embeddings.shape[1]:
-            emb = gcn_forward(adjacency, scale_features(base_embeddings), gcn)
+        if gcn is not None and gcn.feature_dim == base_embeddings.shape[1]:
+            emb, scores = gcn.run(adjacency, scale_features(base_embeddings))
     else:
         emb = adjacency @ np.random.default_rng(0).standard_normal((vocab_size, 32)).astype(np.float32)
     info = {"learned": "live (numpy)", "gcn": gcn is not None, **(card or {})}
     kept = tuple(np.asarray(q, dtype=np.int64) for q in sequences if len(q))
-    return Style(name, graph, unit_rows(np.asarray(emb, dtype=np.float32)), info, gcn, kept)
+    return Style(name, graph, unit_rows(np.asarray(emb, dtype=np.float32)), info, gcn, kept, scores)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from bridge.gcn_runtime import GraphNetwork
 from bridge.model import ModelError
 from bridge.style import Style, StyleError, style_from_sequences
 from bridge.style_sources import midi_files
@@ -55,7 +56,7 @@ def tokenize_midi_files(
 
 
 def learn_folder(folder: Path, tokenizer: Path, name: str, base: np.ndarray | None,
-                 gcn: dict[str, np.ndarray] | None) -> Style:
+                 gcn: GraphNetwork | None) -> Style:
     """A style from a folder of MIDI files, without torch (the runtime's learning)."""
     from bridge.tokens import TokenScheme
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     learn.add_argument("--tokenizer", type=Path, required=True)
     learn.add_argument("--out", type=Path, required=True)
     learn.add_argument("--base", type=Path, help="token embeddings (.npy)")
-    learn.add_argument("--gcn", type=Path, help="graph-network weights (.npz)")
+    learn.add_argument("--gcn", type=Path, help="the graph network (gcn.onnx)")
     learn.add_argument("--memory-mb", type=int, default=0, help="cap this process's address space (MB)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
@@ -90,10 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     follow_parent()
     try:
         base = np.load(args.base, allow_pickle=False) if args.base else None
-        gcn = None
-        if args.gcn:
-            with np.load(args.gcn, allow_pickle=False) as data:
-                gcn = {k: data[k] for k in data.files}
+        gcn = GraphNetwork.from_file(args.gcn) if args.gcn else None
         style = learn_folder(args.folder, args.tokenizer, args.name, base, gcn)
         style.save(args.out)
     except (StyleError, ModelError, OSError, ValueError) as exc:

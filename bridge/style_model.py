@@ -4,8 +4,9 @@ An interpolated modified Kneser-Ney model (``bridge.kneser_ney``) over the style
 ``order`` (a figure, a cadence, a rhythm of several tokens is carried, not just the last transition).
 Where the style never showed the context, Kneser-Ney backs off order by order; its lowest level is not
 the plain unigram but ``(1 - gcn_share) p_unigram + gcn_share p_gcn(. | last token)``, where ``p_gcn`` is
-a softmax over the style's tokens of the graph network's link-prediction score (the cosine of the two
-tokens' embeddings) at ``gcn_temperature``. So a transition the style never played but the graph
+a softmax over the style's tokens of the graph network's link-prediction scores: those ``gcn.onnx``
+gives for a style learned in the daemon (``bridge.gcn_runtime``), else the cosine of the two tokens'
+embeddings at ``gcn_temperature``. So a transition the style never played but the graph
 finds plausible keeps some probability, which is the graph network's job here.
 
 Built for the sampler's step: :meth:`StyleModel.context` returns a :class:`StyleContext` that is fed one
@@ -29,7 +30,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ORDER = 6
 DEFAULT_GCN_SHARE = 0.3
-DEFAULT_GCN_TEMPERATURE = 0.1
+DEFAULT_GCN_TEMPERATURE = 0.1  # on embedding cosines
+SCORE_TEMPERATURE = 1.0  # on the graph network's link scores (logits of a link)
 MAX_SHARE = 0.95
 #: the style's share of the next token by the longest context it matched (0..order - 1 tokens), fitted by
 #: EM on held-out fiddle continuations (``python -m bench.quality.style_nll``); ``blend`` 0.5 uses them
@@ -53,7 +55,8 @@ class StyleModel:
 
     def __init__(self, kn: KneserNey, embeddings: np.ndarray | None = None,
                  gcn_share: float = DEFAULT_GCN_SHARE,
-                 gcn_temperature: float = DEFAULT_GCN_TEMPERATURE) -> None:
+                 gcn_temperature: float = DEFAULT_GCN_TEMPERATURE,
+                 link_scores: np.ndarray | None = None) -> None:
         if not kn.keys:
             raise ValueError("the Kneser-Ney model is not fitted")
         if not 0 <= gcn_share < 1 or not gcn_temperature > 0:
@@ -70,31 +73,35 @@ class StyleModel:
         unigram = np.full(V, first.gamma[0] / V)
         unigram[first.follower] += first.alpha
         self.unigram = unigram
-        self.gcn_share = gcn_share if embeddings is not None else 0.0
-        self._floor = self._gcn_rows(embeddings, gcn_temperature) if self.gcn_share > 0 else None
+        self.gcn_share = gcn_share if embeddings is not None or link_scores is not None else 0.0
+        self._floor = None
+        if self.gcn_share > 0:
+            if link_scores is not None:
+                self._floor = self._gcn_rows(np.asarray(link_scores, dtype=np.float64), SCORE_TEMPERATURE)
+            else:
+                self._floor = self._gcn_rows(_cosines(embeddings, V), gcn_temperature)
 
     @classmethod
     def fit(cls, sequences: Sequence[Sequence[int]], vocab_size: int, order: int = DEFAULT_ORDER,
             embeddings: np.ndarray | None = None, gcn_share: float = DEFAULT_GCN_SHARE,
-            gcn_temperature: float = DEFAULT_GCN_TEMPERATURE) -> StyleModel:
+            gcn_temperature: float = DEFAULT_GCN_TEMPERATURE,
+            link_scores: np.ndarray | None = None) -> StyleModel:
         """Count the style's ``sequences`` (one per piece) and build the expert."""
         kn = KneserNey(order=order, vocab_size=vocab_size).fit(sequences)
-        return cls(kn, embeddings, gcn_share, gcn_temperature)
+        return cls(kn, embeddings, gcn_share, gcn_temperature, link_scores)
 
-    def _gcn_rows(self, embeddings: np.ndarray, temperature: float) -> np.ndarray:
-        """``[V, V]`` float64: each row ``(1 - share) p_unigram + share p_gcn(. | row token)``."""
-        emb = np.asarray(embeddings, dtype=np.float64)
-        if emb.ndim != 2 or emb.shape[0] != self.vocab_size:
-            raise ValueError(f"embeddings must be [{self.vocab_size}, dim], got {emb.shape}")
-        norm = np.linalg.norm(emb, axis=1, keepdims=True)
-        unit = np.divide(emb, norm, out=np.zeros_like(emb), where=norm > 0)
+    def _gcn_rows(self, scores: np.ndarray, temperature: float) -> np.ndarray:
+        """``[V, V]`` float64: each row ``(1 - share) p_unigram + share p_gcn(. | row token)``, ``p_gcn`` the
+        softmax of the row's link ``scores`` over the style's tokens at ``temperature``."""
+        if scores.shape != (self.vocab_size, self.vocab_size):
+            raise ValueError(f"link scores must be [V, V] with V = {self.vocab_size}, got {scores.shape}")
         seen = self._levels[0].follower  # the style's tokens: the only places the graph may send mass
-        scores = np.full((self.vocab_size, self.vocab_size), -np.inf)
-        scores[:, seen] = unit @ unit[seen].T / temperature
-        gcn = np.exp(scores - scores.max(axis=1, keepdims=True))
+        masked = np.full((self.vocab_size, self.vocab_size), -np.inf)
+        masked[:, seen] = scores[:, seen] / temperature
+        gcn = np.exp(masked - masked.max(axis=1, keepdims=True))
         gcn /= gcn.sum(axis=1, keepdims=True)
         rows = (1 - self.gcn_share) * self.unigram[None, :] + self.gcn_share * gcn
-        rows[norm[:, 0] == 0] = self.unigram  # a token without an embedding: the unigram alone
+        rows[~np.isfinite(rows).all(axis=1)] = self.unigram
         return rows
 
     def context(self, tokens: Sequence[int] = ()) -> StyleContext:
@@ -154,6 +161,17 @@ class StyleContext:
             p *= level.gamma[ctx]
             p[level.follower[lo:hi]] += level.alpha[lo:hi]
         return p
+
+
+def _cosines(embeddings: np.ndarray, vocab_size: int) -> np.ndarray:
+    """``[V, V]`` cosines of the embeddings (0 for a token without one): the link score of a style
+    loaded with its embeddings only."""
+    emb = np.asarray(embeddings, dtype=np.float64)
+    if emb.ndim != 2 or emb.shape[0] != vocab_size:
+        raise ValueError(f"embeddings must be [{vocab_size}, dim], got {emb.shape}")
+    norm = np.linalg.norm(emb, axis=1, keepdims=True)
+    unit = np.divide(emb, norm, out=np.zeros_like(emb), where=norm > 0)
+    return unit @ unit.T
 
 
 def mix_linear(logits: np.ndarray, p_style: np.ndarray, share: float) -> np.ndarray:

@@ -30,6 +30,7 @@ import numpy as np
 from bridge.config import ServeConfig
 from bridge.errors import SegueError, StyleLearnError, StyleSelectError
 from bridge.folder_learning import LearnChild, resolve_style_folder, style_roots
+from bridge.gcn_runtime import GraphNetwork
 from bridge.live_style import LIVE, LiveLearner
 from bridge.model import ModelError, check_name, sha256_file
 from bridge.notes import Note
@@ -260,7 +261,7 @@ class StyleService:
         if self._on_change is not None:
             self._on_change(style.name)
 
-    def _base(self, model: Any) -> tuple[np.ndarray | None, dict[str, np.ndarray] | None]:
+    def _base(self, model: Any) -> tuple[np.ndarray | None, GraphNetwork | None]:
         """The decoder's token embeddings (read and checked once per model) and the current style's
         graph network (worker thread)."""
         bundle = getattr(model.samplers.get("decoder"), "bundle", None)
@@ -295,8 +296,8 @@ class StyleService:
                 np.save(tmp_path / "base.npy", base)
                 command += ["--base", str(tmp_path / "base.npy")]
             if gcn is not None:
-                np.savez(tmp_path / "gcn.npz", **gcn)
-                command += ["--gcn", str(tmp_path / "gcn.npz")]
+                gcn.save(tmp_path / "gcn.onnx")
+                command += ["--gcn", str(tmp_path / "gcn.onnx")]
             out = self.child.run(command, _child_env())
             if out.returncode != 0:
                 lines = (out.stderr or out.stdout).strip().splitlines()

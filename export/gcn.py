@@ -3,8 +3,8 @@
 ``Z = A relu(A X W1 + b1) W2 + b2`` with ``A`` the normalised adjacency of
 :func:`bridge.style.normalized_adjacency`; an edge ``(i, j)`` scores ``z_i . z_j``. Each epoch takes
 every training edge as a positive and as many uniformly drawn token pairs of the style as negatives
-(binary cross-entropy). The weights export as plain arrays, and :func:`bridge.style.gcn_forward`
-computes the same embeddings in numpy, so the runtime needs no torch.
+(binary cross-entropy). The network exports to ONNX (``export.gcn_onnx``), which the runtime runs with
+onnxruntime, so it needs no torch.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class GCN(nn.Module):
-    """Two graph-convolution layers (bias added after propagation, as in ``gcn_forward``) and the
+    """Two graph-convolution layers (bias added after propagation) and the
     link decoder ``score(i, j) = sum(z_i * r * z_j) + z_i . u + z_j . u`` (``u``: how readily a token
     links at all, so frequent tokens do not need to crowd the embedding space)."""
 

@@ -2,10 +2,10 @@
 
 Tokenizes the files with the decoder's tokenizer, counts the window graph, trains the graph network
 by link prediction for the three node-feature variants (held-out edge AUC for each), and writes
-``OUT/styles/NAME/`` (graph.npz, embeddings.npz from the window variant, gcn.npz with its weights,
-style.json) and the style's entry in ``OUT/manifest.json``. ``OUT`` is ``--out`` (``segue learn-style``
-passes the user's data folder), else the ``--models`` folder the decoder is read from (``models``:
-how the shipped style is made).
+``OUT/styles/NAME/`` (graph.npz, embeddings.npz from the window variant, gcn.onnx: the graph network,
+tokens.npz: the pieces' tokens for the style expert, style.json) and the style's entry in
+``OUT/manifest.json``. ``OUT`` is ``--out`` (``segue learn-style`` passes the user's data folder),
+else the ``--models`` folder the decoder is read from (``models``: how the shipped style is made).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bridge.gcn_runtime import GraphNetwork
 from bridge.model import check_name, sha256_file
 from bridge.style import STYLES_DIR, Style, register_style
 from bridge.style_sources import midi_files
@@ -73,6 +74,7 @@ def learn_style(
     """Learn style ``name`` from token sequences with the decoder of ``models_root``; writes its folder
     (and manifest entry) into ``out_root`` (default ``models_root``) and returns its card."""
     from export.gcn import embed, torch_threads, train_link_prediction
+    from export.gcn_onnx import gcn_onnx_bytes
 
     check_name(name)
     if SHIPPED_VARIANT not in variants:
@@ -117,7 +119,7 @@ def learn_style(
                      "auc_vocabulary": "negatives: unlinked pairs of any vocabulary tokens"},
         "seconds": round(time.perf_counter() - started, 2),
     }
-    style = Style(name, graph, embeddings, card, model_.export(),
+    style = Style(name, graph, embeddings, card, GraphNetwork(gcn_onnx_bytes(model_)),
                   tuple(np.asarray(q, dtype=np.int64) for q in sequences if len(q)))
     out_root = Path(out_root) if out_root is not None else Path(models_root)
     folder = out_root / STYLES_DIR / name

@@ -1,4 +1,4 @@
-"""The graph network: AUC maths, torch/numpy parity, the three variants, learn-style end to end."""
+"""The graph network: AUC maths, torch/ONNX parity, the three variants, learn-style end to end."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import pytest
 import torch
 from test_style_graph import build_style_models, write_midi_folder
 
+from bridge.gcn_runtime import GraphNetwork
 from bridge.style import (
     Style,
     count_transitions,
-    gcn_forward,
     normalized_adjacency,
     scale_features,
     unit_rows,
 )
 from export.gcn import GCN, auc_score, embed, train_link_prediction
+from export.gcn_onnx import gcn_from_weights, gcn_onnx_bytes
 from export.learn_style import main as learn_style_main
 from export.style_graph import VARIANTS, node_features, positional_profile, split_edges, training_weights
 
@@ -50,7 +51,7 @@ def test_auc_matches_pair_counting():
         auc_score([], [1])
 
 
-def test_numpy_forward_equals_torch():
+def test_the_onnx_graph_network_equals_torch():
     rng = np.random.default_rng(1)
     weights = (rng.random((30, 30)) < 0.1) * rng.random((30, 30))
     features = rng.normal(size=(30, 12)).astype(np.float32)
@@ -58,9 +59,19 @@ def test_numpy_forward_equals_torch():
     with torch.no_grad():
         model.b1.normal_()
         model.b2.normal_()
+        model.r.normal_()
+        model.u.normal_()
     expected = embed(model, weights, features)
-    actual = gcn_forward(normalized_adjacency(weights), scale_features(features), model.export())
+    network = GraphNetwork(gcn_onnx_bytes(model))  # exported with another vocabulary size: it is dynamic
+    actual, scores = network.run(normalized_adjacency(weights), scale_features(features))
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5)
+    with torch.no_grad():
+        expected_scores = model.score_matrix(torch.from_numpy(expected)).numpy()
+    np.testing.assert_allclose(scores, expected_scores, rtol=1e-4, atol=1e-4)
+    # the weights round trip: a GCN rebuilt from its exported arrays exports the same network
+    again = GraphNetwork(gcn_onnx_bytes(gcn_from_weights(model.export())))
+    np.testing.assert_allclose(again.run(normalized_adjacency(weights), scale_features(features))[1], scores,
+                               atol=1e-5)
     # tokens without edges only see themselves: the isolated pass gives the same vectors
     lonely = np.flatnonzero(((weights > 0) | (weights > 0).T).sum(1) == 0)
     if lonely.size:
@@ -116,10 +127,11 @@ def test_learn_style_writes_a_loadable_style(tmp_path, capsys):
     assert "tiny" in manifest["models"] and manifest["styles"]["tunes"]["auc"] == card["auc"]
     style = Style.load(models, "tunes")
     assert style.card["decoder"]["model"] == "tiny" and style.card["gcn"]["variant"] == "window"
-    # the shipped weights reproduce the shipped embeddings without torch (npz round trip)
+    # the style's gcn.onnx reproduces its embeddings without torch
     with np.load(models / "tiny" / "weights.npz") as data:
         tok_emb = data["tok_emb.weight"]
-    again = gcn_forward(normalized_adjacency(style.graph.dense()), scale_features(tok_emb), style.gcn)
+    again, _ = style.gcn.run(normalized_adjacency(style.graph.dense()), scale_features(tok_emb))
     np.testing.assert_allclose(unit_rows(again), style.embeddings, atol=2e-3)
+    assert style.sequences and sum(len(q) for q in style.sequences) > 100  # what the style expert counts
     with pytest.raises(SystemExit):
         learn_style_main(["--name", "x", "--models", str(models)])  # neither a folder nor tokens

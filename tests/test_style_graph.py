@@ -15,6 +15,7 @@ from symusic import Score, Tempo, TimeSignature, Track
 from test_model_loading import build_model, write_manifest
 from test_tokens import random_score
 
+from bridge.gcn_runtime import GraphNetwork
 from bridge.model import ModelError, sha256_file
 from bridge.style import (
     Style,
@@ -28,6 +29,8 @@ from bridge.style import (
 )
 from bridge.style_sources import midi_files
 from bridge.tokens import TokenScheme
+from export.gcn import GCN
+from export.gcn_onnx import gcn_onnx_bytes
 from export.style_graph import VARIANTS, split_edges, tokenize_files, training_weights
 
 TPQ = 480
@@ -206,8 +209,7 @@ def _saved_style(models: Path, name: str = "tunes") -> Style:
     graph = count_transitions([[3, 4, 5, 3, 4, 6]], vocab_size=12)
     emb = np.random.default_rng(0).normal(size=(12, 8)).astype(np.float32)
     style = Style(name, graph, unit_rows(emb), {"sources": {"pieces": 1}},
-                  {"w1": np.ones((8, 4), np.float32), "b1": np.zeros(4, np.float32),
-                   "w2": np.ones((4, 8), np.float32), "b2": np.zeros(8, np.float32)})
+                  GraphNetwork(gcn_onnx_bytes(GCN(8, hidden=4, out_dim=8))), (np.array([3, 4, 5, 3, 4, 6]),))
     files = style.save(models / "styles" / name)
     register_style(models, name, files, auc={"window": 0.9})
     return style
@@ -219,13 +221,13 @@ def test_a_style_round_trips_through_the_manifest(tmp_path):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["models"] == {"x": {}}  # the models section is untouched
     assert [f["path"] for f in manifest["styles"]["tunes"]["files"]] == [
-        f"styles/tunes/{f}" for f in ("graph.npz", "embeddings.npz", "gcn.npz", "style.json")]
+        f"styles/tunes/{f}" for f in ("graph.npz", "embeddings.npz", "gcn.onnx", "tokens.npz", "style.json")]
     loaded = Style.load(tmp_path, "tunes")
     np.testing.assert_array_equal(loaded.graph.dense(), saved.graph.dense())
     np.testing.assert_allclose(loaded.embeddings, saved.embeddings, atol=1e-3)  # stored as float16
     np.testing.assert_allclose(np.linalg.norm(loaded.embeddings, axis=1), 1.0, atol=1e-5)
     assert loaded.card["format"] == "segue-style" and loaded.card["sources"] == {"pieces": 1}
-    assert set(loaded.gcn) == {"w1", "b1", "w2", "b2"}
+    assert loaded.gcn.feature_dim == 8 and [list(q) for q in loaded.sequences] == [[3, 4, 5, 3, 4, 6]]
     assert available_styles(tmp_path) == ["tunes"]
 
 
@@ -266,14 +268,15 @@ def test_a_pickled_array_is_never_loaded(tmp_path):
 # ---------------------------------------------------------------- learning live, without torch
 
 
-def test_live_learning_runs_the_gcn_in_numpy(scheme):
+def test_live_learning_runs_the_gcn_from_onnx(scheme):
     sequences = [scheme.encode([], 120.0) + list(range(10, 60)), list(range(30, 90))]
     rng = np.random.default_rng(0)
     base = rng.normal(size=(scheme.vocab_size, EMB)).astype(np.float32)
-    gcn = {"w1": rng.normal(size=(EMB, 16)).astype(np.float32), "b1": np.zeros(16, np.float32),
-           "w2": rng.normal(size=(16, 8)).astype(np.float32), "b2": np.zeros(8, np.float32)}
+    gcn = GraphNetwork(gcn_onnx_bytes(GCN(EMB, hidden=16, out_dim=8)))
     style = style_from_sequences("live", sequences, scheme.vocab_size, specials(scheme), base, gcn)
     assert style.embeddings.shape == (scheme.vocab_size, 8)
+    assert style.link_scores.shape == (scheme.vocab_size, scheme.vocab_size)
+    assert [len(q) for q in style.sequences] == [len(q) for q in sequences]
     assert style.graph.dense()[10, 11] > 0 and style.graph.counts[scheme.bos_id] == 0
     plain = style_from_sequences("live", sequences, scheme.vocab_size, specials(scheme), base, None)
     assert plain.embeddings.shape == (scheme.vocab_size, EMB)

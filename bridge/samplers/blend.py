@@ -34,7 +34,8 @@ def style_model_of(style: Style, order: int = DEFAULT_ORDER) -> StyleModel:
     if not style.sequences:
         raise SamplerError(f"style {style.name!r} holds no token sequences (tokens.npz): learn it again "
                            "(segue learn-style, or /segue/style/learn)")
-    return StyleModel.fit(style.sequences, style.vocab_size, order, style.embeddings)
+    return StyleModel.fit(style.sequences, style.vocab_size, order, style.embeddings,
+                          link_scores=style.link_scores)
 
 
 class BlendSampler:
