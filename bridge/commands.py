@@ -22,6 +22,7 @@ class Seed:
     end_ns: int
     settings: Settings
     length_beats: float | None = None
+    start_ns: int | None = None  # when the phrase's beat 0 was played (None: unknown, it ended at end_ns)
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,7 @@ class PlayConfig:
     max_tokens: int = max_tokens_for(int(_DEFAULTS["length_notes"]), float(_DEFAULTS["length_beats"]))
     meter: tuple[int, int] = parse_meter(str(_DEFAULTS["meter"]))
     bar_origin: float | None = None  # a beat where a bar starts, seed time line (None: its first note)
+    entry: str = str(_DEFAULTS["entry"])  # where the answer enters: now, on the beat or bar (bridge.entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ class Continuation:
         primed = getattr(self._sampler, "stream_after", None)  # a sampler that keeps its seeds' walk
         self._decoder = primed(self.seed_ids) if primed is not None else scheme.stream_decoder(self.seed_ids)
         seed_start = encoding_origin(seed_notes, cfg.meter, cfg.bar_origin) if seed_notes else 0.0
+        self.encoding_start = seed_start  # where the seed's encoding starts (a bar line for the model)
         self._seed_origin = seed_start + float(getattr(self._decoder, "origin", 0.0))
         self._on_seed_time = on_seed_time
         self._eos = getattr(scheme, "eos_id", None)
@@ -143,6 +145,11 @@ class Continuation:
     def position(self) -> float:
         """The decoder's time cursor, beats from the seed's end."""
         return float(getattr(self._decoder, "position", 0.0))
+
+    @property
+    def first_seed_beat(self) -> float | None:
+        """The first note's place on the seed's time line (beats from the seed's beat 0), or ``None``."""
+        return None if self.first is None else self._seed_origin + self.first
 
     @property
     def onset_done(self) -> bool:

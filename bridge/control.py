@@ -138,9 +138,12 @@ class Control:
             self.status()
 
     def in_force(self, name: str) -> Any:
-        """What plays now for ``name``: the style and model actually playing, else the parameter."""
+        """What plays now for ``name``: the style and model actually playing, the tempo in force, else the
+        parameter."""
         if name == "model":
             return self.engine.model.name
+        if name == "tempo":  # a clock's (MIDI, Link) when one drives it
+            return round(self.session.timeline.grid.tempo_bpm, 3)
         if name == "style" and self.styles.style is not None:
             return self.styles.style.name
         return wire(self.params.get(name))

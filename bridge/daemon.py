@@ -26,6 +26,7 @@ from typing import Any
 
 from bridge.answer_end import NEWS, SESSION_EVENTS, AnswerEndSink, StyleNow
 from bridge.capture import FeedbackFilter, PhraseCapture
+from bridge.clocks import Clocks
 from bridge.commands import Problem
 from bridge.config import ServeConfig
 from bridge.continuation import Model
@@ -103,6 +104,7 @@ class Daemon:
         self.engine: Engine | None = None
         self.session: Session | None = None
         self.control: Control | None = None
+        self.clocks: Clocks | None = None  # Link, clock out, the grid to the scheduler
         self._stack = Stack()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -166,6 +168,9 @@ class Daemon:
                                    window_chunk=self.window_chunk, on_state=lambda state: self.send_status(),
                                    on_phrase=self.styles.add_phrase,
                                    on_answer_end=lambda: self.reply(f"{PREFIX}/answer/end"))
+            self.clocks = Clocks(self.timeline, self.params, self.call, clock=self.clock,
+                                 session=self.session)
+            self._stack.push("clocks", self.clocks.open(self.scheduler, self.midi).close)
             self.control = Control(self.session, self.params, self.engine, self.styles, self.reporter.reply,
                                    self.send_status, self.clock, dict(self.serve.midi_map), serve=self.serve)
             remove = self.params.add_listener(self._param_changed)
@@ -319,7 +324,8 @@ class Daemon:
         if self.scheduler is not None:
             stats = self.scheduler.stats.snapshot()
         self.reply(f"{PREFIX}/status", self.state, self.model.name, str(self.params["sampler"]),
-                   int(stats["late"]), float(stats["max_ms"]), int(stats["dropped"]))
+                   int(stats["late"]), float(stats["max_ms"]), int(stats["dropped"]),
+                   *(self.clocks.status() if self.clocks is not None else ()))
 
     # ------------------------------------------------------------ the control thread
 

@@ -41,7 +41,8 @@ from bridge.commands import (
     Swap,
     Swapped,
 )
-from bridge.continuation import Continuation, Model, beats_to_ns
+from bridge.continuation import Continuation, Model
+from bridge.entry import Placement as _Placement
 from bridge.errors import EmptySeed, EngineError, ModelSwapError, NoSeed, SegueError
 from bridge.note_guard import GuardStats, NoteGuard
 from bridge.notes import Note
@@ -145,10 +146,11 @@ class Engine:
         self.close()
 
     def seed(self, notes: Sequence[Note], settings: Settings, end_ns: int | None = None,
-             length_beats: float | None = None) -> None:
-        """A finished seed phrase: preempt what runs and continue this one."""
+             length_beats: float | None = None, start_ns: int | None = None) -> None:
+        """A finished seed phrase: preempt what runs and continue this one. ``start_ns``: when the
+        phrase's beat 0 was played (``None``: it ended at ``end_ns``), for the answer's entry."""
         end = self._clock() if end_ns is None else end_ns
-        self._submit(Seed(tuple(notes), end, settings, length_beats), preempt=True)
+        self._submit(Seed(tuple(notes), end, settings, length_beats, start_ns), preempt=True)
 
     def continue_(self, settings: Settings, length_beats: float | None = None,
                   at_ns: int | None = None) -> None:
@@ -241,7 +243,8 @@ class Engine:
         elif isinstance(cmd, Seed):
             self._release(wait=False)
             self._seed = cmd.notes
-            self._play(env.seq, cmd.notes, cmd.end_ns, cmd.settings.with_length(cmd.length_beats))
+            self._play(env.seq, cmd.notes, cmd.end_ns, cmd.settings.with_length(cmd.length_beats),
+                       cmd.start_ns)
             self._remember(cmd.notes, cmd.settings)
         elif isinstance(cmd, Continue):
             self._release(wait=False)
@@ -252,7 +255,8 @@ class Engine:
         else:
             raise EngineError(f"unknown engine command {cmd!r}")
 
-    def _play(self, seq: int, notes: tuple[Note, ...], anchor_ns: int, settings: Settings) -> None:
+    def _play(self, seq: int, notes: tuple[Note, ...], anchor_ns: int, settings: Settings,
+              start_ns: int | None = None) -> None:
         """Generate a continuation of ``notes`` and schedule each note as soon as it is decoded."""
         if not notes:
             self._report(EmptySeed("empty seed phrase: nothing to continue"))
@@ -272,24 +276,15 @@ class Engine:
         run.stop = preempted
         self._emit(Generating(seq))
         self.stats.continuations += 1
-        base_ns = anchor_ns + round((cfg.lookahead_ms + cfg.latency_ms) * 1e6)
-        first = True
+        placed = _Placement(self._scheduler, self._clock, cfg, anchor_ns, start_ns, notes)
         end_ns: int | None = None
         handed = False  # the answer's first notes were handed to the scheduler
         try:
             while True:
                 for note in ready:
-                    at = base_ns + beats_to_ns(note.start, cfg.tempo_bpm)
-                    if first:
-                        # never into the past: a late first note shifts the whole answer, keeping its rhythm
-                        now = self._clock()
-                        if at < now:
-                            base_ns += now - at
-                            at = now
-                        first = False
-                    out.schedule(note, at)
+                    at, beat, off = placed.place(note, run)
+                    out.schedule(note, at, beat)
                     self.stats.notes += 1
-                    off = at + beats_to_ns(note.duration, cfg.tempo_bpm)
                     end_ns = off if end_ns is None else max(end_ns, off)
                 if ready and not handed:
                     handed = True

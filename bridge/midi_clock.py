@@ -56,6 +56,15 @@ class MidiClock:
         """Song position in beats (ticks / 24)."""
         return self.ticks / PPQN
 
+    @property
+    def fitted_tick_ns(self) -> int | None:
+        """The last tick's time on the line fitted through the window (its jitter averaged out), or
+        ``None`` before a fit."""
+        if self._fit is None or not self._stamps:
+            return None
+        slope, intercept = self._fit
+        return round(intercept + slope * (len(self._stamps) - 1))
+
     def present(self, now_ns: int) -> bool:
         """True when a tick arrived within ``dropout_s`` and a tempo is known."""
         return (self._tempo is not None and self._last_tick_ns is not None

@@ -84,8 +84,9 @@ class NoteGuard:
         if set_late is not None:
             set_late(float(_setting(settings, "late_ms")))
 
-    def schedule(self, note: Note, at_ns: int) -> bool:
-        """Hand ``note`` (due at ``at_ns``) to the scheduler, unless the guard holds it back."""
+    def schedule(self, note: Note, at_ns: int, beat: float | None = None) -> bool:
+        """Hand ``note`` (due at ``at_ns``; ``beat``: its place on the grid's beat axis) to the scheduler,
+        unless the guard holds it back."""
         if self.cut:
             self._stats.behind_notes += 1
             return False
@@ -102,7 +103,10 @@ class NoteGuard:
             if at_ns < last[1]:
                 self._stats.retriggers += 1  # the scheduler ends the sounding one first
         self._last[key] = (at_ns, at_ns + beats_to_ns(note.duration, self._tempo))
-        self._scheduler.schedule(note, at_ns)
+        if beat is None:
+            self._scheduler.schedule(note, at_ns)
+        else:
+            self._scheduler.schedule(note, at_ns, beat)
         return True
 
     def _cut(self, behind_ns: int) -> None:

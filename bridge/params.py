@@ -76,9 +76,21 @@ PARAMS: tuple[Param, ...] = (
     Param("style", str, "", "name of the learned style the graph and blend samplers use (empty = default)",
           plain_name=True),
     # musical time
-    Param("tempo", float, 120.0, "tempo in BPM when no MIDI clock drives it", 20.0, 300.0),
-    Param("clock_source", str, "internal", "where the tempo comes from: the tempo parameter or incoming MIDI "
-          "clock (24 ppqn)", choices=("internal", "midi")),
+    Param("tempo", float, 120.0, "tempo in BPM when no clock drives it; with clock_source link, a tempo "
+          "proposed to the Link session (its peers follow)", 20.0, 300.0),
+    Param("clock_source", str, "internal", "where the tempo comes from: the tempo parameter, incoming MIDI "
+          "clock (24 ppqn) or an Ableton Link session (joined on the local network)",
+          choices=("internal", "midi", "link")),
+    Param("quantum", float, 0.0, "beats of a bar for bar entries, Link phase and clock out's bar lines "
+          "(0 = the meter's bar)", 0.0, 16.0),
+    Param("entry", str, "auto", "where an answer enters: now (phrase end plus lookahead), on the beat or the "
+          "bar where the model placed it, on the clock's grid (auto: beat while a clock is followed or "
+          "sent, else now)", choices=("auto", "now", "beat", "bar")),
+    Param("link_start_stop", bool, True, "Link start/stop sync: a Link stop ends the answer, and clock out "
+          "starts and stops with the session"),
+    Param("clock_out", str, "off", "send MIDI clock (24 ppqn, start/stop, song position) at the tempo in "
+          "force: on the output port, or on a port of its own ('segue clock')",
+          choices=("off", "output", "port")),
     Param("meter", str, "4/4", "time signature a seed is encoded in when it carries none (a file's own "
           "wins)", choices=METERS),
     Param("length_beats", float, 8.0, "length of a continuation in beats", 0.25, 256.0),

@@ -2,7 +2,7 @@
 
 The thread sleeps on its command queue until ~1 ms before the next event, then spins on
 ``time.perf_counter_ns`` (yielding the interpreter while more than ``YIELD_NS`` remain). Every public method
-is thread-safe: other threads send it commands (schedule, all-notes-off, panic, tempo).
+is thread-safe: other threads send it commands (schedule, all-notes-off, panic, tempo, the grid, tickers).
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from bridge.scheduler import (
     EventSink,
     LatenessStats,
     Scheduler,
+    Ticker,
     _check_tempo,
     beats_to_ns,
 )
+from bridge.timeline import Grid
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class RealtimeScheduler:
         self._accepting = False  # the thread takes commands (guarded by _lock)
         self._lock = threading.Lock()
         self._tempo_bpm = tempo_bpm
+        self._grid: Grid | None = None
 
     @property
     def stats(self) -> LatenessStats:
@@ -102,11 +105,39 @@ class RealtimeScheduler:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def grid(self) -> Grid | None:
+        """The beat axis last set (notes placed on beats are played on it)."""
+        return self._grid
+
     # -- commands (any thread)
-    def schedule(self, note: Note, at_ns: int) -> None:
-        """Queue ``note`` at ``at_ns`` (perf_counter_ns)."""
+    def schedule(self, note: Note, at_ns: int, beat: float | None = None) -> None:
+        """Queue ``note`` at ``at_ns`` (perf_counter_ns); with ``beat``, its place on the grid's beat axis
+        (re-timed when the grid changes)."""
         queued = self.clock()
-        self._call(lambda: self.core.schedule(note, at_ns, queued))
+        self._call(lambda: self.core.schedule(note, at_ns, queued, beat))
+
+    def set_grid(self, grid: Grid) -> None:
+        """A new beat axis (tempo change, clock correction): notes on beats not yet sent are re-timed."""
+        self._grid = grid
+        self._call(lambda: self.core.set_grid(grid))
+
+    def add_ticker(self, ticker: Ticker) -> None:
+        """Fire ``ticker`` from the scheduler's loop (it gets the grid at once)."""
+        def add() -> None:
+            if self.core.grid is not None:
+                ticker.set_grid(self.core.grid, self.clock())
+            self.core.tickers.append(ticker)
+        self._call(add, wait=True)
+
+    def remove_ticker(self, ticker: Ticker, then: Callable[[], None] | None = None) -> None:
+        """Stop firing ``ticker``; ``then()`` runs on the scheduler's thread right after (a last message)."""
+        def remove() -> None:
+            if ticker in self.core.tickers:
+                self.core.tickers.remove(ticker)
+            if then is not None:
+                then()
+        self._call(remove, wait=True)
 
     def flush(self, timeout: float = 0.002) -> bool:
         """Return once the scheduler thread ran every command queued so far (True) or after ``timeout``;

@@ -143,9 +143,13 @@ OUT_MESSAGES: tuple[tuple[str, str, str], ...] = (
      "a continuation note, sent at its note-on time (duration in beats, channel 1-16)"),
     (f"{PREFIX}/noteon", "pitch:int velocity:int channel:int", "a continuation note-on"),
     (f"{PREFIX}/noteoff", "pitch:int velocity:int channel:int", "its note-off (velocity 0)"),
-    (f"{PREFIX}/status", "state:str model:str sampler:str late:int max_late_ms:float dropped:int",
+    (f"{PREFIX}/status", "state:str model:str sampler:str late:int max_late_ms:float dropped:int "
+     "tempo:float clock_source:str beat:float phase:float peers:int link:str playing:int",
      "state is idle, listening, generating or playing (the answer still sounds); dropped counts the notes "
-     "not played for being more than late_ms late; sent on /segue/status and on every state change"),
+     "not played for being more than late_ms late; tempo is the one in force (a clock's when one drives it), "
+     "beat and phase where the grid is now (phase: beats into the bar of quantum beats), peers the Link "
+     "session's other apps, link off, alone or linked, playing 1 while the followed transport runs; sent "
+     "on /segue/status and on every state change"),
     (f"{PREFIX}/answer/end", "-", "the last note-off of an answer has gone out (the answer played to its "
      "end; a stop or a newer phrase cuts it without this); the status then leaves playing"),
     (f"{PREFIX}/style", "name:str", "the style now playing, once installed (after /segue/style, a model swap "

@@ -8,7 +8,11 @@
   a queue (thread-safe ``schedule``, ``all_notes_off``, ``panic``, ``set_tempo``); ``close()``
   releases every note.
 - ``EventSink``: where events go (MIDI port, OSC replier, a test recorder); ``FanoutSink`` feeds several.
-- ``BeatTimeline``: beats -> ns at a tempo that may change, continuous across changes.
+Notes on the beat axis: ``schedule(note, at_ns, beat=...)`` places a note on the grid's beat axis
+(:class:`~bridge.timeline.Grid`); ``set_grid`` (a tempo change, a Link or MIDI clock correction) then
+re-times every such note not yet sent, and the note-offs of the sounding ones, so an answer stays on
+the shared beat whatever the tempo does. Tickers (MIDI clock out, ``bridge.clock_out``) ride the same
+loop: ``next_due()`` and ``fire(now)``, re-timed by ``set_grid`` too.
 
 Overlapping notes of the same pitch and channel: a second note-on first ends the sounding one (a
 retrigger), and the first note's own note-off is then skipped, so each note-on sent gets one note-off.
@@ -26,11 +30,12 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bridge.notes import Note
 from bridge.params import param_table
+from bridge.timeline import Grid
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +108,18 @@ class Event:
     duration_beats: float
     note_id: int
     queued_ns: int = 0  # when it was scheduled: after ``due_ns`` means it arrived late
+    beat: float | None = None  # its place on the grid's beat axis (None: a fixed time)
+    offset_ns: int = 0  # due time minus the beat's time (the output offset)
+
+
+class Ticker(Protocol):
+    """Something the scheduler's loop fires on time besides notes (MIDI clock out)."""
+
+    def next_due(self) -> int | None: ...
+
+    def fire(self, now_ns: int) -> None: ...
+
+    def set_grid(self, grid: Grid, now_ns: int) -> None: ...
 
 
 class LatenessStats:
@@ -157,31 +174,6 @@ class LatenessStats:
                 "dropped": dropped, "p50_ms": pct(0.5), "p99_ms": pct(0.99)}
 
 
-class BeatTimeline:
-    """Maps beats to ns from an origin at a tempo; ``set_tempo`` keeps the beats already passed in place."""
-
-    def __init__(self, origin_ns: int, tempo_bpm: float, origin_beat: float = 0.0) -> None:
-        _check_tempo(tempo_bpm)
-        self._anchor_ns = origin_ns
-        self._anchor_beat = origin_beat
-        self.tempo_bpm = tempo_bpm
-
-    def ns_at(self, beat: float) -> int:
-        """Time of ``beat``."""
-        return self._anchor_ns + beats_to_ns(beat - self._anchor_beat, self.tempo_bpm)
-
-    def beat_at(self, t_ns: int) -> float:
-        """Beat position at ``t_ns``."""
-        return self._anchor_beat + (t_ns - self._anchor_ns) * self.tempo_bpm / (60.0 * NS_PER_S)
-
-    def set_tempo(self, tempo_bpm: float, at_ns: int) -> None:
-        """Change the tempo from ``at_ns`` on; beats before it keep their times."""
-        _check_tempo(tempo_bpm)
-        self._anchor_beat = self.beat_at(at_ns)
-        self._anchor_ns = at_ns
-        self.tempo_bpm = tempo_bpm
-
-
 def _check_tempo(tempo_bpm: float) -> None:
     if not (tempo_bpm > 0 and tempo_bpm < 10_000):
         raise ValueError(f"tempo must be a positive BPM, got {tempo_bpm!r}")
@@ -209,6 +201,8 @@ class Scheduler:
         self._seq = itertools.count()
         self._ids = itertools.count(1)
         self._sounding: dict[tuple[int, int], int] = {}  # (channel, pitch) -> note_id
+        self.grid: Grid | None = None  # the beat axis of notes scheduled on it
+        self.tickers: list[Ticker] = []
 
     # -- configuration
     def set_tempo(self, tempo_bpm: float) -> None:
@@ -226,6 +220,24 @@ class Scheduler:
         """``beats`` at the current tempo, in ns."""
         return beats_to_ns(beats, self.tempo_bpm)
 
+    def set_grid(self, grid: Grid, now: int | None = None) -> None:
+        """A new beat axis: notes placed on beats (and tickers) are re-timed onto it."""
+        self.grid = grid
+        now = self.clock() if now is None else now
+        if any(entry[3].beat is not None for entry in self._heap):
+            self._heap = [self._retimed(entry, grid) for entry in self._heap]
+            heapq.heapify(self._heap)
+        for ticker in self.tickers:
+            ticker.set_grid(grid, now)
+
+    @staticmethod
+    def _retimed(entry: tuple[int, int, int, Event], grid: Grid) -> tuple[int, int, int, Event]:
+        ev = entry[3]
+        if ev.beat is None:
+            return entry
+        due = grid.ns_at(ev.beat) + ev.offset_ns
+        return (due, entry[1], entry[2], replace(ev, due_ns=due))
+
     # -- queries
     @property
     def pending(self) -> int:
@@ -238,19 +250,35 @@ class Scheduler:
         return sorted(self._sounding)
 
     def next_due(self) -> int | None:
-        """Due time of the next event, or ``None``."""
-        return self._heap[0][0] if self._heap else None
+        """Due time of the next event or tick, or ``None``."""
+        times = [t for t in (ticker.next_due() for ticker in self.tickers) if t is not None]
+        if self._heap:
+            times.append(self._heap[0][0])
+        return min(times) if times else None
 
     # -- scheduling
-    def schedule(self, note: Note, at_ns: int, queued_ns: int | None = None) -> None:
+    def schedule(self, note: Note, at_ns: int, queued_ns: int | None = None,
+                 beat: float | None = None) -> None:
         """Queue ``note``'s note-on at ``at_ns``, its note-off ``note.duration`` beats later.
 
         ``queued_ns``: when the caller handed it over (default: now), to tell late arrivals apart.
+        ``beat``: its place on the grid's beat axis (``at_ns`` is that beat's time plus an output offset):
+        a later ``set_grid`` re-times it, and its note-off lies ``duration`` beats on (needs a grid).
         """
         on_ns = int(at_ns)
-        off_ns = on_ns + max(1, self.beats_to_ns(note.duration))
         note_id = next(self._ids)
         q = self.clock() if queued_ns is None else queued_ns
+        grid = self.grid
+        if beat is not None and grid is not None:
+            offset = on_ns - grid.ns_at(beat)
+            off_beat = beat + note.duration
+            off_ns = max(on_ns + 1, grid.ns_at(off_beat) + offset)
+            self._push(Event(on_ns, "on", note.pitch, note.velocity, note.channel, note.duration, note_id, q,
+                             beat, offset))
+            self._push(Event(off_ns, "off", note.pitch, 0, note.channel, note.duration, note_id, q,
+                             off_beat, offset))
+            return
+        off_ns = on_ns + max(1, self.beats_to_ns(note.duration))
         self._push(Event(on_ns, "on", note.pitch, note.velocity, note.channel, note.duration, note_id, q))
         self._push(Event(off_ns, "off", note.pitch, 0, note.channel, note.duration, note_id, q))
 
@@ -271,12 +299,22 @@ class Scheduler:
         """
         if now is None:
             now = self.clock()
+        for ticker in self.tickers:
+            due = ticker.next_due()
+            if due is not None and due <= now:
+                self._fire(ticker, now)
         while self._heap and self._heap[0][0] <= now:
             ev = heapq.heappop(self._heap)[3]
             self._send(ev, now)
-        if not self._heap:
-            return None
-        return max(1, self._heap[0][0] - now)
+        due = self.next_due()
+        return None if due is None else max(1, due - now)
+
+    @staticmethod
+    def _fire(ticker: Ticker, now: int) -> None:
+        try:
+            ticker.fire(now)
+        except Exception:
+            log.exception("%r failed", ticker)
 
     def _send(self, ev: Event, now: int) -> None:
         key = (ev.channel, ev.pitch)
@@ -333,5 +371,5 @@ class Scheduler:
 
 from bridge.realtime import RealtimeScheduler  # noqa: E402  (the thread around the core, re-exported)
 
-__all__ = ["BeatTimeline", "Event", "EventSink", "FanoutSink", "LatenessStats", "RealtimeScheduler",
-           "Scheduler", "beats_to_ns"]
+__all__ = ["Event", "EventSink", "FanoutSink", "LatenessStats", "RealtimeScheduler",
+           "Scheduler", "Ticker", "beats_to_ns"]

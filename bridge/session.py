@@ -13,6 +13,7 @@ for being late), ``playing`` ends ``ANSWER_END_GRACE_NS`` after the planned end.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import logging
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 from bridge.answer_end import Drained
 from bridge.capture import FeedbackFilter, Phrase, PhraseCapture
 from bridge.commands import Done, EngineEvent, Generating
+from bridge.entry import seed_bar_origin
 from bridge.errors import NoSeed
 from bridge.notes import Note
 from bridge.params import param_table
@@ -55,7 +57,7 @@ class EnginePort(Protocol):
     """What the session sends the engine (``bridge.engine.Engine`` implements it)."""
 
     def seed(self, notes: Sequence[Note], settings: Settings, end_ns: int | None = None,
-             length_beats: float | None = None) -> None: ...
+             length_beats: float | None = None, start_ns: int | None = None) -> None: ...
 
     def continue_(self, settings: Settings, length_beats: float | None = None,
                   at_ns: int | None = None) -> None: ...
@@ -238,7 +240,15 @@ class Session:
         """Nothing sounds on the input any more: offer the phrase so far, to prefill while playing."""
         peek = self.capture.peek(t_ns)
         if peek is not None and not self.capture.held:
-            self._engine.prefix(peek.notes, self._settings(peek.tempo_bpm))
+            self._engine.prefix(peek.notes, self._on_grid(peek))
+
+    def _on_grid(self, phrase: Phrase) -> Settings:
+        """The settings of a played phrase, encoded where it lies in a shared grid's bars."""
+        settings = self._settings(phrase.tempo_bpm)
+        origin = seed_bar_origin(self.timeline.grid, phrase.start_ns)
+        if origin is None:
+            return settings
+        return dataclasses.replace(settings, play=dataclasses.replace(settings.play, bar_origin=origin))
 
     def _phrase_done(self, phrase: Phrase, length_beats: float | None = None) -> None:
         log.info("phrase of %d notes ended (%s)", len(phrase.notes), phrase.reason)
@@ -251,8 +261,8 @@ class Session:
 
     def _seed(self, phrase: Phrase, end_ns: int, length_beats: float | None = None) -> None:
         self.has_seed = True
-        # the tempo the phrase was measured in is the tempo it is answered in
-        self._engine.seed(phrase.notes, self._settings(phrase.tempo_bpm), end_ns, length_beats)
+        # the tempo the phrase was measured in is the tempo it is answered in; it enters on the grid
+        self._engine.seed(phrase.notes, self._on_grid(phrase), end_ns, length_beats, phrase.start_ns)
 
     def _answer_ended(self) -> None:
         self._answer_end_ns = None

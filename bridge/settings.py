@@ -38,6 +38,7 @@ def _play_config(v: dict[str, Any]) -> PlayConfig:
         velocity_scale=float(v["velocity_scale"]),
         seed=None if int(v["seed"]) < 0 else int(v["seed"]),
         meter=parse_meter(str(v["meter"])),
+        entry=str(v["entry"]),
     )
 
 

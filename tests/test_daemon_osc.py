@@ -322,9 +322,13 @@ def test_model_swap_failure_keeps_the_model(
     assert daemon.engine is not None and daemon.engine.wait_idle(10)
     mark = replies.mark()
     client.send_message("/segue/status", [])
-    state, model, sampler, late, max_late, dropped = replies.wait("/segue/status", after=mark)
+    state, model, sampler, late, max_late, dropped, *clock = replies.wait("/segue/status", after=mark)
     assert (state, model, sampler) == ("idle", TINY, "decoder")
     assert isinstance(late, int) and isinstance(max_late, float) and isinstance(dropped, int)
+    # the musical time is appended (older clients read the leading arguments only)
+    tempo, source, beat, phase, peers, link, playing = clock
+    assert (tempo, source, peers, link, playing) == (daemon.params["tempo"], "internal", 0, "off", 0)
+    assert beat > 0 and 0 <= phase < 4
 
 
 def test_self_describing_api(daemon: Daemon, client: SimpleUDPClient, replies: Replies) -> None:

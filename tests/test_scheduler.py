@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.notes import Note
-from bridge.scheduler import BeatTimeline, FanoutSink, RealtimeScheduler, Scheduler, beats_to_ns
+from bridge.scheduler import FanoutSink, RealtimeScheduler, Scheduler, beats_to_ns
+from bridge.timeline import Grid
 
 MS = 1_000_000
 S = 1_000_000_000
@@ -192,16 +192,56 @@ def test_fanout_keeps_going_past_a_failing_sink() -> None:
     assert good.events == [(0, "on", 60, 100, 0), (1 * S, "off", 60, 0), (1 * S, "all_off")]
 
 
-def test_beat_timeline_is_continuous_across_tempo_changes() -> None:
-    tl = BeatTimeline(origin_ns=1 * S, tempo_bpm=60.0)
-    assert tl.ns_at(2.0) == 3 * S
-    tl.set_tempo(120.0, at_ns=2 * S)  # beat 1 at 2 s
-    assert tl.ns_at(1.0) == 2 * S
-    assert tl.ns_at(3.0) == 3 * S
-    assert tl.beat_at(3 * S) == pytest.approx(3.0)
+def test_notes_on_the_beat_axis_are_retimed_when_the_tempo_changes() -> None:
+    """A tempo change mid-answer moves the notes not yet sent (and the sounding one's note-off) onto
+    the new grid; notes on fixed times stay where they were."""
+    clock, rec, sched = make(60.0)
+    sched.set_grid(Grid(60.0, anchor_ns=0, anchor_beat=0.0), 0)
+    for beat in (0.0, 1.0, 2.0, 3.0):
+        sched.schedule(Note(60 + int(beat), 100, 0.0, 1.5), round(beat * S), beat=beat)
+    sched.schedule(Note(72, 100, 0.0, 0.25), 3 * S)  # fixed time
+    run_until(clock, sched, S)  # beats 0 and 1 sent; the clock stops at the next event, 1.5 s
+    assert clock.t == S + S // 2
+    # at 1.5 s (beat 1.5) the tempo doubles: beat 2 now falls at 1.75 s, beat 3 at 2.25 s
+    sched.set_grid(Grid(120.0, anchor_ns=S + S // 2, anchor_beat=1.5), S + S // 2)
+    run_until(clock, sched, 10 * S)
+    ons = [(t, p) for t, kind, p, *_ in rec.events if kind == "on"]
+    offs = {p: t for t, kind, p, *_ in rec.events if kind == "off"}
+    assert ons == [(0, 60), (S, 61), (1750 * MS, 62), (2250 * MS, 63), (3 * S, 72)]
+    assert offs[60] == S + S // 2  # beat 1.5
+    assert offs[61] == 2 * S  # beat 2.5: half a beat after the change at 120 BPM
+    assert offs[62] == 2500 * MS and offs[63] == 3 * S
+    assert offs[72] == 3 * S + 250 * MS  # the fixed note keeps the scheduler's tempo (60 BPM)
+    assert sched.sounding == [] and sched.pending == 0 and sched.stats.snapshot()["dropped"] == 0
     assert beats_to_ns(1.5, 90.0) == 1 * S
-    with pytest.raises(ValueError, match="positive BPM"):
-        tl.set_tempo(0.0, 0)
+
+
+def test_a_ticker_fires_from_the_loop_and_follows_the_grid() -> None:
+    clock, rec, sched = make()
+
+    class EveryBeat:
+        def __init__(self) -> None:
+            self.grid: Grid | None = None
+            self.beat = 0
+            self.fired: list[int] = []
+
+        def next_due(self) -> int | None:
+            return None if self.grid is None or self.beat > 3 else self.grid.ns_at(self.beat)
+
+        def fire(self, now_ns: int) -> None:
+            self.fired.append(now_ns)
+            self.beat += 1
+
+        def set_grid(self, grid: Grid, now_ns: int) -> None:
+            self.grid = grid
+
+    ticker = EveryBeat()
+    sched.tickers.append(ticker)
+    sched.set_grid(Grid(60.0, anchor_ns=0), 0)
+    run_until(clock, sched, S - 1)  # beat 0 fired; the clock stops at the next tick, 1 s
+    sched.set_grid(Grid(120.0, anchor_ns=S, anchor_beat=1.0), S)  # twice as fast from beat 1
+    run_until(clock, sched, 5 * S)
+    assert ticker.fired == [0, S, S + S // 2, 2 * S]
 
 
 note_strategy = st.builds(

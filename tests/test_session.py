@@ -27,7 +27,7 @@ class FakeEngine:
         self.sent: list[tuple[Any, ...]] = []
 
     def seed(self, notes: Any, settings: Settings, end_ns: int | None = None,
-             length_beats: float | None = None) -> None:
+             length_beats: float | None = None, start_ns: int | None = None) -> None:
         self.sent.append(("seed", tuple(notes), settings, end_ns, length_beats))
 
     def continue_(self, settings: Settings, length_beats: float | None = None,
