@@ -165,6 +165,27 @@ def memory_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store
     return times
 
 
+def style_step_times(model: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
+    """ns per token of the style expert (the shipped style's variable-order model) along a continuation:
+    its next-token distribution, the linear mixture at the registry's blend, and feeding the token."""
+    from bridge.samplers.blend import style_model_of
+    from bridge.style import Style
+    from bridge.style_model import StyleMixer
+
+    folder, _ = model_folder("default")
+    expert = style_model_of(Style.load(folder, str(store.get("style")) or "fiddle"))
+    logits = np.zeros(model.scheme.vocab_size, dtype=np.float32)
+    times = []
+    for _ in range(3):
+        mixer = StyleMixer(expert, seed_ids, float(store.get("blend")))
+        for token in tokens:
+            t0 = time.perf_counter_ns()
+            mixer.mix(logits)
+            mixer.feed(token)
+            times.append(time.perf_counter_ns() - t0)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default")
@@ -205,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     tokens = [t for t in recording.tokens if t != scheme.eos_id]
 
     memory_ns = memory_step_times(scheme, seed_ids, tokens, ParamStore())
+    style_ns = style_step_times(model, seed_ids, tokens, ParamStore())
 
     tmodel, weights = torch_model(folder, name)
     torch_ns = torch_no_cache(tmodel, scheme, seed_ids, tokens, params, bundle.context_length)
@@ -220,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         "torch_threads": torch.get_num_threads(), "torch_weights": weights, "graph": graph,
         "fp32_step_p50_ms": pct(fp32_step, 0.5) / 1e6 if fp32_step else None,
         "memory_p50_ms": pct(memory_ns, 0.5) / 1e6, "memory_p99_ms": pct(memory_ns, 0.99) / 1e6,
+        "style_p50_ms": pct(style_ns, 0.5) / 1e6, "style_p99_ms": pct(style_ns, 0.99) / 1e6,
     }
     rows = [
         ("model", f"{name}: {bundle.n_layer} layers, d={numbers['d_model']}, vocab {scheme.vocab_size}, "
@@ -239,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         ("speed-up, same run", f"{ratio:.1f}x", ">= 10x"),
         ("phrase memory per token (match, copy set and mixing), p50 / p99",
          f"{ms(pct(memory_ns, 0.5))} / {ms(pct(memory_ns, 0.99))}", "<= 0.1 ms"),
+        ("style expert per token (variable-order distribution, mixing, feed), p50 / p99",
+         f"{ms(pct(style_ns, 0.5))} / {ms(pct(style_ns, 0.99))}", "<= 0.1 ms"),
     ]
     print(table(rows, "Decoder (python -m bench.decoder)"))
     print(f"\ntorch side: {weights}")
