@@ -2,7 +2,7 @@
 jitter while generating, sustained generation rate, length reliability, and ``segue serve``'s ready time
 and memory.
 
-    python -m bench.latency [--model default] [--rounds 20] [--no-jack] [--lookahead-ms MS]
+    python -m bench.latency [--model default] [--rounds 20] [--no-jack] [--lookahead-ms MS] [--view]
 
 ``segue serve`` runs as a subprocess on the shipped model with its default settings (``--lookahead-ms``
 changes the head start). Both processes stamp with the same monotonic clock (perf_counter_ns).
@@ -10,6 +10,7 @@ changes the head start). Both processes stamp with the same monotonic clock (per
   "segue in"); segue prefills it and samples its answer's first notes while it is played; after a breath
   (100 ms, then 10 ms) ``/segue/continue`` ends it: trigger to first note-on.
 - cold: a new phrase arrives whole (``/segue/phrase``), so all of it is prefilled after it arrives.
+``--view`` measures those rounds with and without the web view instead, side by side (``bench.view_latency``).
 Jitter, the sustained rate and the length check run in-process: the engine streams long continuations
 into the real-time scheduler (OSC output to a local port) while the scheduler plays the notes already due.
 """
@@ -323,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lookahead-ms", type=float, help="segue serve's --lookahead-ms (default: its own)")
     parser.add_argument("--no-speculation", action="store_true", help="turn speculation off (to compare)")
     parser.add_argument("--requested", type=int, default=600, help="notes requested for the length check")
+    parser.add_argument("--view", action="store_true", help="phrase end to first note with and without "
+                        "segue serve --view (a page connected), side by side in one run")
     args = parser.parse_args(argv)
     model_folder(args.model)
     extra: tuple[str, ...] = ()
@@ -331,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "JACK_NO_START_SERVER": "1"}
     if args.no_speculation:
         extra += ("--no-speculation",)
+    if args.view:
+        from bench.view_latency import compare
+
+        print(compare(args.model, args.rounds, extra))
+        return 0
 
     inbox = Inbox()
     served = Served(args.model, inbox, midi=False, env=env, extra=extra)

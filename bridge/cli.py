@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bridge import preview
 from bridge.offline import read_seed, write_notes
 from bridge.params import ParamError, ParamStore
 
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "restart or when the JACK server comes back")
     serve.add_argument("--state-dir", metavar="DIR", help="folder for the note journal and the remembered "
                        "connections (default: the user's state folder, e.g. ~/.local/state/segue)")
+    serve.add_argument("--view", action="store_true", default=None, help="serve a web page that shows what "
+                       "segue plays and controls it, at http://HOST:VIEW_PORT/ (pip install 'segue[view]')")
+    serve.add_argument("--view-port", type=_port, help="TCP port of the web page (default 9080)")
     serve.add_argument("--no-speculation", action="store_true",
                        help="do not sample the answer's first notes while the performer plays "
                        "(for comparisons)")
@@ -89,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     cont.add_argument("seed", metavar="SEED.mid", help="the seed phrase, a standard MIDI file")
     cont.add_argument("-o", "--output", required=True, metavar="OUT.mid", help="MIDI file to write")
     cont.add_argument("--only", action="store_true", help="write the continuation alone, without the seed")
+    preview.add_arguments(cont)
     _add_model_args(cont)
     ParamStore().add_arguments(cont.add_argument_group("parameters"))
 
@@ -165,7 +170,8 @@ def _settings(args: argparse.Namespace) -> tuple[object, ParamStore]:
                        ("reply_port", "reply_port"), ("midi_api", "midi_api"), ("midi_in", "midi_in"),
                        ("midi_out", "midi_out"), ("model", "model"), ("precision", "precision"),
                        ("learn_seconds", "learn_seconds"), ("learn_memory_mb", "learn_memory_mb"),
-                       ("state_dir", "state_dir"), ("restore_connections", "restore_connections")):
+                       ("state_dir", "state_dir"), ("restore_connections", "restore_connections"),
+                       ("view", "view"), ("view_port", "view_port")):
         value = getattr(args, flag, None)
         if value is not None:
             changes[name] = value
@@ -214,8 +220,9 @@ def cmd_continue(args: argparse.Namespace) -> int:
 
     serve, store = _settings(args)
     try:
+        preview.check_previews(args)
         seed = read_seed(args.seed)
-    except ValueError as exc:
+    except (preview.PreviewError, ValueError) as exc:
         raise UserError(str(exc)) from None
     if not seed.notes:
         raise UserError(f"{args.seed} has no notes to continue; give a MIDI file with a melody in it")
@@ -240,8 +247,15 @@ def cmd_continue(args: argparse.Namespace) -> int:
         write_notes(args.output, notes, cfg.tempo_bpm, meter)
     except OSError as exc:
         raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    print(f"wrote {args.output}: {len(cont)} continuation notes after {len(seed.notes)} seed notes "
-          f"({model.name}, {cfg.sampler}, {cfg.tempo_bpm:g} BPM, {meter[0]}/{meter[1]})")
+    about = f"{model.name}, {cfg.sampler}, {cfg.tempo_bpm:g} BPM, {meter[0]}/{meter[1]}"
+    print(f"wrote {args.output}: {len(cont)} continuation notes after {len(seed.notes)} seed notes ({about})",
+          flush=True)
+    try:
+        for line in preview.write_previews(args, seed.notes, cont, cfg.tempo_bpm, meter, seed.bar_origin,
+                                           f"{Path(args.seed).name}: {about}"):
+            print(line, flush=True)
+    except preview.PreviewError as exc:
+        raise UserError(str(exc)) from None
     return 0
 
 

@@ -50,6 +50,8 @@ class ServeConfig:
     learn_seconds: float = 120.0  # wall-clock budget of a folder's learning child
     learn_memory_mb: int = 2048  # address-space budget of a folder's learning child
     midi_map: tuple[tuple[str, str], ...] = ()  # the [midi.map] table: (target, control spec) pairs
+    view: bool = False  # the web page (bridge.view) on host:view_port, with the OSC allow-list
+    view_port: int = 9080  # its TCP port (0: a free one)
     # the config file it was read from (/segue/save writes there): not a setting, never written in the file
     config_path: str = dataclasses.field(default="", compare=False)
 
@@ -61,7 +63,7 @@ class ServeConfig:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-_PORT_FIELDS = ("port", "reply_port")
+_PORT_FIELDS = ("port", "reply_port", "view_port")
 _TUPLE_FIELDS = ("allow", "models", "style_roots")
 
 
@@ -87,7 +89,8 @@ def serve_from_dict(values: Mapping[str, Any]) -> ServeConfig:
             out[name] = tuple(value)
         elif name in _PORT_FIELDS:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-                raise ConfigError(f"[serve] {name} must be a UDP port number 0-65535, got {value!r}")
+                kind = "TCP" if name == "view_port" else "UDP"
+                raise ConfigError(f"[serve] {name} must be a {kind} port number 0-65535, got {value!r}")
             out[name] = value
         elif isinstance(default, int | float) and not isinstance(default, bool):
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1e6:

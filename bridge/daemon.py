@@ -45,6 +45,7 @@ from bridge.session import Session, SessionConfig
 from bridge.settings import Settings, play_config, sampling_params
 from bridge.style_service import StyleService
 from bridge.timeline import Timeline
+from bridge.view import View
 from bridge.wiring import Mailbox, Stack, banner, install_signals
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class Daemon:
         self.session: Session | None = None
         self.control: Control | None = None
         self.clocks: Clocks | None = None  # Link, clock out, the grid to the scheduler
+        self.view: View | None = None  # the web page (serve.view)
         self._stack = Stack()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -150,6 +152,7 @@ class Daemon:
             sink.all_notes_off()  # then at every start: all notes off (CC 123 on all 16 channels)
             sink.add(journal)
             sink.add(AnswerEndSink(lambda: self.scheduler.core.pending, self.mailbox.post, self.clock))
+            self.view = View(self.serve, self.clock, sink, self.reporter) if self.serve.view else None
             journal.start()
             self._stack.push("note journal", journal.close)
             self.keeper.start()
@@ -163,7 +166,8 @@ class Daemon:
             self._stack.push("styles", self.styles.close)
             self._stack.push("engine", self.engine.close)
             self.styles.connect(self.engine.install)
-            self.session = Session(self.engine, self.timeline, self._settings,
+            session_class = self.view.session_class if self.view else Session  # the view hears its input
+            self.session = session_class(self.engine, self.timeline, self._settings,
                                    SessionConfig.of(self.params.snapshot()), feedback=self.feedback,
                                    window_chunk=self.window_chunk, on_state=lambda state: self.send_status(),
                                    on_phrase=self.styles.add_phrase,
@@ -179,6 +183,8 @@ class Daemon:
             self._thread.start()
             self._stack.push("control thread", self._stop_control)
             self._open_osc_server()
+            if self.view is not None:
+                self._stack.push("view", self.view.start(self))
         except BaseException:
             self.close()
             raise
@@ -317,7 +323,8 @@ class Daemon:
         """What was opened and how to reach it, for the console."""
         osc = self.osc_address or (self.serve.host, self.serve.port)
         return banner(self.model.name, str(self.params["sampler"]), osc,
-                      (self.serve.reply_host, self.serve.reply_port), self.midi_status, PREFIX, self.midi)
+                      (self.serve.reply_host, self.serve.reply_port), self.midi_status, PREFIX,
+                      self.midi) + (self.view.banner() if self.view else [])
 
     def send_status(self) -> None:
         stats: dict[str, float] = {"late": 0, "max_ms": 0.0, "dropped": 0}

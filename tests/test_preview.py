@@ -105,7 +105,8 @@ def test_segue_continue_plays_the_continuation_out_of_a_midi_port(jack_server, t
 
 
 def test_a_missing_preview_library_is_named_with_its_install(monkeypatch) -> None:
-    args = argparse.Namespace(png=None, wav="out.wav", soundfont=None, play=False, midi_out=None, midi_api=None)
+    args = argparse.Namespace(png=None, wav="out.wav", soundfont=None, play=False, midi_out=None,
+                              midi_api=None)
     monkeypatch.setitem(sys.modules, "fluidsynth", None)  # as if pyfluidsynth were not installed
     with pytest.raises(preview.PreviewError, match=r"pip install 'segue\[preview\]'"):
         preview.check_previews(args)
