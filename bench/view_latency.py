@@ -14,48 +14,51 @@ import asyncio
 import json
 import os
 import socket
-import threading
+import subprocess
+import sys
 import time
 
-from bench.common import pct, seed_phrase
+from bench.common import REPO, pct, seed_phrase
 from bench.latency import Inbox, Served, played_round
 
 
 class PageClient:
-    """The view's WebSocket, drained on a thread of its own; counts what it received."""
+    """The view's WebSocket in a process of its own (as a browser is: its work never takes this process's
+    interpreter lock from the clock that stamps the replies); counts what it received."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.messages = 0
-        self.bytes = 0
-        self.notes = 0
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
-        self._thread.start()
-        if not self._ready.wait(10):
+        self.messages = self.bytes = self.notes = 0
+        self._proc = subprocess.Popen([sys.executable, "-m", "bench.view_latency", url], cwd=REPO,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self._proc.stdout is None or self._proc.stdout.readline().strip() != "connected":
             raise RuntimeError(f"the view at {url} did not answer")
 
-    async def _run(self) -> None:
-        import aiohttp
-
-        async with aiohttp.ClientSession() as session, session.ws_connect(f"{self.url}ws") as ws:
-            self._ready.set()
-            while not self._stop.is_set():
-                try:
-                    message = await ws.receive(timeout=0.2)
-                except asyncio.TimeoutError:
-                    continue
-                if message.type != aiohttp.WSMsgType.TEXT:
-                    break
-                self.messages += 1
-                self.bytes += len(message.data)
-                body = json.loads(message.data)
-                self.notes += sum(1 for e in body.get("events", ()) if e.get("k") == "on")
-
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
+        out, _ = self._proc.communicate("", timeout=10)  # stdin closed: the page reports and leaves
+        self.messages, self.bytes, self.notes = json.loads(out.strip().splitlines()[-1])
+
+
+async def _page(url: str) -> None:
+    """A page: take every batch until stdin closes, then print what was taken."""
+    import aiohttp
+
+    counts = [0, 0, 0]
+    loop = asyncio.get_running_loop()
+    closed = loop.run_in_executor(None, sys.stdin.read)
+    async with aiohttp.ClientSession() as session, session.ws_connect(f"{url}ws") as ws:
+        print("connected", flush=True)
+        while not closed.done():
+            try:
+                message = await ws.receive(timeout=0.2)
+            except asyncio.TimeoutError:
+                continue
+            if message.type != aiohttp.WSMsgType.TEXT:
+                break
+            body = json.loads(message.data)
+            counts[0] += 1
+            counts[1] += len(message.data)
+            counts[2] += sum(1 for e in body.get("events", ()) if e.get("k") == "on")
+    print(json.dumps(counts), flush=True)
 
 
 def _free_tcp_port() -> int:
@@ -126,3 +129,7 @@ def compare(model: str, rounds: int, extra: tuple[str, ...] = ()) -> str:
               "note-ons) while it was measured."]
     return "\n".join(lines)
 
+
+
+if __name__ == "__main__":  # the page process of PageClient
+    asyncio.run(_page(sys.argv[1]))
