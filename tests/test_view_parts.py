@@ -217,3 +217,36 @@ def test_segue_serve_view_prints_its_address_and_serves_the_page(tmp_path: Path)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0
         replies.close()
+
+
+def test_the_wheel_carries_every_file_of_the_page() -> None:
+    """Each file the page loads is matched by the package data (``tests/test_wheel.py`` builds the wheel)."""
+    import fnmatch
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - 3.10
+        import tomli as tomllib
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "bridge.view" in config["packages"]
+    patterns = config["package-data"]["bridge.view"]
+    static = REPO / "bridge" / "view" / "static"
+    files = [p.relative_to(static.parent).as_posix() for p in static.iterdir() if p.is_file()]
+    assert {"static/index.html", "static/view.js", "static/roll.js", "static/view.css"} <= set(files)
+    assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), (files, patterns)
+    page = (static / "index.html").read_text()
+    assert all(f"/static/{name}" in page for name in ("view.js", "roll.js", "view.css"))
+
+
+def test_the_config_file_turns_the_view_on(tmp_path: Path) -> None:
+    from bridge.config import ConfigError, dump_config, load_config
+    from bridge.params import ParamStore
+
+    path = tmp_path / "segue.toml"
+    path.write_text("[serve]\nview = true\nview_port = 9123\n")
+    serve = load_config(path, ParamStore())
+    assert (serve.view, serve.view_port) == (True, 9123)
+    assert "view = true" in dump_config(serve, ParamStore())  # /segue/save keeps it
+    path.write_text("[serve]\nview_port = 70000\n")
+    with pytest.raises(ConfigError, match="view_port must be a TCP port number"):
+        load_config(path, ParamStore())

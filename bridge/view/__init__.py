@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 import queue
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,8 @@ from bridge.view.feed import Feed, ReplyTee, ViewSink
 from bridge.view.taps import WatchedSession
 
 __all__ = ["VIEW_EXTRA", "View"]
+
+log = logging.getLogger(__name__)
 
 VIEW_EXTRA = "pip install 'segue[view]' (in a checkout: pip install -e '.[view]')"
 _PRIORITY = (f"{PREFIX}/stop", f"{PREFIX}/panic")  # bridge.control.PRIORITY: served before anything else
@@ -54,7 +57,7 @@ class View:
             self.server = ViewServer(self.serve.host, self.serve.view_port, self.feed,
                                      allowed=osc.allows if osc is not None else _loopback,
                                      submit=functools.partial(_submit, daemon),
-                                     snapshot=lambda: daemon.call(lambda: self.feed.put(*_snapshot(daemon))),
+                                     snapshot=lambda: daemon.call(lambda: _post_snapshot(daemon, self.feed)),
                                      catalog=lambda: _catalog(daemon)).start()
         except ViewError as exc:
             raise DaemonError(str(exc)) from None
@@ -92,6 +95,14 @@ def _submit(daemon: Any, address: str, args: tuple[Any, ...], client: tuple[str,
     return True
 
 
+def _post_snapshot(daemon: Any, feed: Feed) -> None:
+    """Put the daemon's state onto the feed (control thread); a failure is the view's, not the patch's."""
+    try:
+        feed.put(*_snapshot(daemon))
+    except Exception:
+        log.exception("web view: no snapshot of the daemon's state")
+
+
 def _snapshot(daemon: Any) -> tuple[Any, ...]:
     """The state the page shows, as a feed event (run on the control thread, the state's writer)."""
     from bridge.control import wire
@@ -104,9 +115,10 @@ def _snapshot(daemon: Any) -> tuple[Any, ...]:
         "state": daemon.state, "model": daemon.model.name, "sampler": values["sampler"],
         "style": control.in_force("style") if control is not None else values["style"],
         "tempo": grid.tempo_bpm, "bar_beats": grid.bar_beats, "downbeat_ns": grid.downbeat_ns,
-        "clock_source": grid.source, "midi": daemon.midi_status, "late": int(stats.get("late", 0)),
-        "dropped": int(stats.get("dropped", 0)), "max_ms": float(stats.get("max_ms", 0.0)),
-        "p50_ms": float(stats.get("p50_ms", 0.0)), "p99_ms": float(stats.get("p99_ms", 0.0)),
+        "clock_source": getattr(grid, "source", values.get("clock_source")), "midi": daemon.midi_status,
+        "late": int(stats.get("late", 0)), "dropped": int(stats.get("dropped", 0)),
+        "max_ms": float(stats.get("max_ms", 0.0)), "p50_ms": float(stats.get("p50_ms", 0.0)),
+        "p99_ms": float(stats.get("p99_ms", 0.0)),
         "values": values})
 
 
