@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -250,3 +251,79 @@ def test_the_config_file_turns_the_view_on(tmp_path: Path) -> None:
     path.write_text("[serve]\nview_port = 70000\n")
     with pytest.raises(ConfigError, match="view_port must be a TCP port number"):
         load_config(path, ParamStore())
+
+
+class PageEvents:
+    """The view's WebSocket read on a thread, as a page reads it: every event of every batch."""
+
+    def __init__(self, url: str) -> None:
+        import asyncio
+        import threading
+
+        self.events: list[dict[str, Any]] = []
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run(url)), daemon=True)
+        self._thread.start()
+        assert self._ready.wait(10), f"no WebSocket at {url}"
+
+    async def _run(self, url: str) -> None:
+        import asyncio
+
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session, session.ws_connect(f"{url}ws") as ws:
+            self._ready.set()
+            while not self._stop.is_set():
+                try:
+                    message = await ws.receive(timeout=0.1)
+                except asyncio.TimeoutError:
+                    continue
+                body = json.loads(message.data)
+                self.events += body.get("events", [])
+
+    def of(self, kind: str, **where: Any) -> list[dict[str, Any]]:
+        return [e for e in list(self.events)
+                if e["k"] == kind and all(e.get(k) == v for k, v in where.items())]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+def test_notes_played_into_segue_in_over_jack_reach_the_page(jack_server, stuck_note_audit, tmp_path) -> None:
+    import mido
+    from conftest import JackMidiSender
+
+    from bridge.daemon import Daemon
+    from bridge.params import ParamStore
+
+    replies = OrderedReplies(stuck_note_audit)
+    serve = ServeConfig(port=free_udp_port(), reply_port=replies.port, midi=True, midi_api="jack", view=True,
+                        view_port=0, state_dir=str(tmp_path))
+    params = {"tempo": 240.0, "length_notes": 6, "seed": 1, "phrase_end": "gap", "gap_seconds": 0.15}
+    daemon = Daemon(serve, ParamStore(values=params)).open()
+    keys = JackMidiSender("view keys")
+    page = PageEvents(daemon.view.url)
+    try:
+        jack_server.connect(jack_server.find_port(":view keys"), jack_server.find_port(":segue in"))
+        for pitch in (60, 64, 67, 72):
+            keys.send(mido.Message("note_on", note=pitch, velocity=80))
+            time.sleep(0.05)
+            keys.send(mido.Message("note_off", note=pitch))
+        assert wait_for(lambda: page.of("answer"), timeout=30), page.events[-10:]
+        played = page.of("on", who="p")
+        assert [e["pitch"] for e in played] == [60, 64, 67, 72]
+        phrase = page.of("phrase")[0]
+        assert phrase["notes"] == 4 and phrase["start"] <= played[0]["on"] < played[-1]["on"] < phrase["end"]
+        answer = page.of("answer")[0]
+        first = page.of("on", who="a")[0]
+        assert answer["first"] == first["on"] and answer["latency_ms"] == pytest.approx(
+            (first["on"] - phrase["end"]) * 1e3, abs=0.01)
+        replies.wait("/segue/answer/end", timeout=30)
+        assert wait_for(lambda: len(page.of("off")) >= len(page.of("on")), timeout=5)  # every note ended
+    finally:
+        page.close()
+        keys.close()
+        daemon.close()
+        replies.close()
