@@ -7,10 +7,12 @@ line: Link phase 0), ``playing()`` and ``song_beat()`` (start/stop sync). Link's
 ``perf_counter_ns`` (on Linux it is ``CLOCK_MONOTONIC_RAW``), so the offset between the two is measured
 at every refresh, from the tightest of a few paired readings.
 
-Threads: Link calls its tempo, peers and start/stop callbacks from its own thread; they only call
-``notify`` (the daemon posts to its control thread). A small thread calls ``notify`` every
-``refresh_s`` as well, so the clock offset and the beat stay fresh. ``refresh()``, and every reading,
-run on the control thread, which owns the snapshot. ``request_tempo`` proposes a tempo to the session
+Threads: a small thread (``segue-link``) looks at the session every ``poll_s`` and calls ``notify`` (the
+daemon posts to its control thread) when its tempo, transport or peers changed, and every ``refresh_s``
+anyway, so the clock offset and the beat stay fresh. (Link's own callbacks are not used: they run Python
+on Link's thread, which then waits for the interpreter while leaving the session waits for that thread.)
+``refresh()``, and every reading, run on the control thread, which owns the snapshot. ``request_tempo``
+proposes a tempo to the session
 (every peer follows, as with any Link app's tempo change).
 """
 
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 NS_PER_US = 1_000
 NS_PER_S = 1_000_000_000
 REFRESH_S = 0.25
+POLL_S = 0.01
 CLOCK_READINGS = 5
 LINK_STATES = ("off", "alone", "linked")
 
@@ -69,12 +72,14 @@ class LinkSource:
     exact = True  # a Link tempo is taken as it is: every digit moves the beat
 
     def __init__(self, tempo_bpm: float = 120.0, quantum: float = 4.0, *, link_module: Any = None,
-                 clock: Callable[[], int] = time.perf_counter_ns, refresh_s: float = REFRESH_S) -> None:
+                 clock: Callable[[], int] = time.perf_counter_ns, refresh_s: float = REFRESH_S,
+                 poll_s: float = POLL_S) -> None:
         self._module = link_module
         self._clock = clock
         self._initial_tempo = float(tempo_bpm)
         self.quantum = float(quantum)
         self.refresh_s = refresh_s
+        self.poll_s = poll_s
         self.start_stop_sync = True
         self._link: Any = None
         self._offset_ns = 0  # Link clock ns minus perf_counter_ns
@@ -96,9 +101,6 @@ class LinkSource:
         module = self._module if self._module is not None else load_link()
         self._notify = notify
         link = module.Link(self._initial_tempo)
-        link.setTempoCallback(lambda bpm: self._news())
-        link.setNumPeersCallback(lambda peers: self._news())
-        link.setStartStopCallback(lambda playing: self._news())
         link.startStopSyncEnabled = self.start_stop_sync
         link.enabled = True
         self._link = link
@@ -117,9 +119,6 @@ class LinkSource:
             self._thread = None
         if link is not None:
             link.enabled = False
-            link.setTempoCallback(lambda bpm: None)
-            link.setNumPeersCallback(lambda peers: None)
-            link.setStartStopCallback(lambda playing: None)
             log.info("left the Link session")
         self._state = None
 
@@ -136,15 +135,22 @@ class LinkSource:
         if self._link is not None:
             self.refresh()
 
-    def _news(self) -> None:  # Link's thread
+    def _news(self) -> None:
         try:
             self._notify()
         except Exception:
             log.exception("Link news failed")
 
-    def _tick(self) -> None:
-        while not self._stop.wait(self.refresh_s):
-            self._news()
+    def _tick(self) -> None:  # the segue-link thread: news when the session changed, a refresh anyway
+        link = self._link
+        seen: tuple[float, bool, int] | None = None
+        last = time.monotonic()
+        while link is not None and not self._stop.wait(self.poll_s):
+            session = link.captureAppSessionState()
+            now = (session.tempo(), session.isPlaying(), link.numPeers())
+            if now != seen or time.monotonic() - last >= self.refresh_s:
+                seen, last = now, time.monotonic()
+                self._news()
 
     # ------------------------------------------------------------ reading (control thread)
 
