@@ -29,6 +29,7 @@
     };
     ws.onmessage = (event) => {
       const message = JSON.parse(event.data);
+      if (message.type === "hello") view.offset = null; // a new daemon (or view) has a new time line
       sync(message.now);
       if (message.type === "hello") hello(message);
       else for (const e of message.events) apply(e);
@@ -172,7 +173,15 @@
   }
 
   // ------------------------------------------------------------ what is shown
+  const KEEP_S = 130; // notes and phrases kept on the page: the widest window and some
+  function prune() {
+    const cutoff = serverNow() - KEEP_S;
+    for (const [id, n] of view.notes) if (n.off !== null && n.off < cutoff) view.notes.delete(id);
+    while (view.phrases.length && view.phrases[0].end < cutoff) view.phrases.shift();
+  }
+
   function refresh() {
+    prune();
     const s = view.status;
     $("state").textContent = s.state || "-"; $("state").dataset.state = s.state || "idle";
     $("model").textContent = s.model || "-"; $("sampler").textContent = s.sampler || "-";
