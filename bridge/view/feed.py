@@ -95,4 +95,6 @@ class ReplyTee:
         self._replier.close()
 
     def __getattr__(self, name: str) -> Any:  # counters and settings of the replier
+        if name.startswith("_"):  # not set yet (a copy being made): no lookup through _replier
+            raise AttributeError(name)
         return getattr(self._replier, name)

@@ -48,6 +48,8 @@ class EngineTap:
         self._engine.panic()
 
     def __getattr__(self, name: str) -> Any:  # prefix, clear and anything else the session asks of it
+        if name.startswith("_"):  # not set yet (a copy being made): no lookup through _engine
+            raise AttributeError(name)
         return getattr(self._engine, name)
 
 
