@@ -133,7 +133,8 @@ class Onsets:
 
 
 class JackOnsets(Onsets):
-    """The same, for what arrives over JACK on a port of its own (polled: no Python in JACK's thread)."""
+    """The same, for what arrives over JACK on a port of its own (polled: no Python in JACK's thread);
+    MIDI clock ticks are placed on the peer's timeline too (``ticks``: error to the nearest 1/24 beat)."""
 
     def __init__(self, peer: Peer, name: str = "link probe in") -> None:
         import rtmidi
@@ -144,6 +145,8 @@ class JackOnsets(Onsets):
         self.port.open_virtual_port(name)
         self.name = name
         self.messages: list[list[int]] = []
+        self.ticks: list[dict[str, float]] = []
+        self.transport: list[tuple[float, int]] = []  # (beat, status byte) of start, continue, stop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -157,7 +160,12 @@ class JackOnsets(Onsets):
             t = time.perf_counter_ns()
             data = item[0]
             self.messages.append(data)
-            if data[0] & 0xF0 == 0x90 and data[2] > 0:
+            if data[0] == 0xF8:
+                beat, tempo = self.peer.beat(t)
+                self.ticks.append({"beat": beat, "error_ms": (beat - round(beat * 24) / 24) * 60_000 / tempo})
+            elif data[0] in (0xFA, 0xFB, 0xFC):
+                self.transport.append((self.peer.beat(t)[0], data[0]))
+            elif data[0] & 0xF0 == 0x90 and data[2] > 0:
                 self.add(t, data[1])
             elif data[0] & 0xF0 in (0x80, 0x90):
                 self.note_off(data[1], data[0] & 0x0F)
@@ -194,7 +202,7 @@ def _wait(predicate: Any, timeout: float, interval: float = 0.005) -> float | No
 
 
 def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to: float | None = None,
-            change_after: int = 8, request: float | None = None, stop: bool = False,
+            change_after: int = 8, request: float | None = None, stop: bool = False, clock_out: bool = False,
             length_beats: float = 16.0, model: str = "default",
             models: tuple[str, ...] = ()) -> dict[str, Any]:
     """The child's run (see the module docstring)."""
@@ -215,14 +223,17 @@ def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to
     serve = ServeConfig(port=free_port(), reply_port=inbox.port, midi=True, midi_api="jack", model=model,
                         models=tuple(models))
     values = {"clock_source": "link", "entry": entry, "length_beats": length_beats, "seed": 7,
-              "phrase_end": "trigger"}
+              "phrase_end": "trigger", "clock_out": "port" if clock_out else "off"}
     daemon = Daemon(serve, ParamStore(values=values)).open()
     client = SimpleUDPClient("127.0.0.1", serve.port)
     sink = Onsets(peer)
     daemon.scheduler.core.output.add(sink)  # before any note: stamps where the scheduler sends
     jack = JackOnsets(peer)
+    clock = JackOnsets(peer, "link clock in") if clock_out else None
     try:
         _connect(":segue out", f":{jack.name}")
+        if clock is not None:
+            _connect(":segue clock", f":{clock.name}")
 
         def status() -> tuple[Any, ...] | None:
             mark = len(inbox.messages)
@@ -262,14 +273,20 @@ def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to
         if request is not None:
             client.send_message("/segue/set", ["tempo", float(request)])
             out["request_s"] = _wait(lambda: abs(peer.tempo - request) < 0.01, 5.0)
-        _wait(lambda: jack.offs >= jack.count(), 5.0)
+        client.send_message("/segue/stop", [])  # what still plays ends: every note-on gets its note-off
+        _wait(lambda: (s := status()) is not None and s[0] == "idle" and jack.offs >= jack.count(), 5.0)
         out["sent"] = sink.rows
         out["received"] = jack.rows
         out["received_offs"] = jack.offs
         out["peer_tempo"] = peer.tempo
+        if clock is not None:
+            out["ticks"] = clock.ticks
+            out["transport"] = clock.transport
     finally:
         daemon.close()
         jack.close()
+        if clock is not None:
+            clock.close()
         peer.close()
         inbox.server.shutdown()
     return out

@@ -7,9 +7,10 @@ tempo in force - the internal tempo, a Link session's or a followed MIDI clock's
 and every Link peer.
 
 Transport: with ``follow`` (a Link session with start/stop sync, or a followed MIDI clock) the clock's
-transport mirrors the grid's: when it starts, ``start`` goes out just before the tick of the first beat
-(or, joining a song that plays already, ``songpos`` then ``continue`` at the next bar line, with the
-position in sixteenths since the song's start); when it stops, ``stop``. Without ``follow`` (the
+transport mirrors the grid's: when it starts, ``start`` goes out just before the tick of its first bar
+line (or, joining a song that plays already, ``songpos`` then ``continue`` at the next bar line, with the
+position in sixteenths since the song's first bar line), so a device's bars are the grid's; when it
+stops, ``stop``. Without ``follow`` (the
 internal tempo) the transport starts at the next bar line once clock out is on. The ticks run while the
 transport is stopped too (devices keep their tempo). ``finish()`` sends the last ``stop``.
 
@@ -106,11 +107,9 @@ class ClockOut:
         if self.playing or self._start_tick is not None:
             return
         song = grid.song_beat if grid.song_beat is not None else beat_now
-        if song >= beat_now - 1.0 / PPQN:  # it starts now, or soon: start on its first beat
-            self._plan_start(song, 0)
-            return
-        bar = self._next_bar(grid, beat_now)
-        self._plan_start(bar, round((bar - song) * 4))
+        first_bar = self._next_bar(grid, song - 1.0 / PPQN)  # the song's first bar line
+        bar = max(first_bar, self._next_bar(grid, beat_now))
+        self._plan_start(bar, round((bar - first_bar) * 4))  # whole bars in: the devices' bars are Link's
 
     def _next_bar(self, grid: Grid, beat_now: float) -> float:
         origin, q = grid.bar_origin_beat, grid.quantum
