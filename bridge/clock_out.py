@@ -31,6 +31,7 @@ from bridge.timeline import Grid
 log = logging.getLogger(__name__)
 
 CLOCK_PORT = "segue clock"
+DRAIN_S = 0.05  # after the last message, before the clock port closes
 _BYTES = {"clock": 0xF8, "start": 0xFA, "continue": 0xFB, "stop": 0xFC}
 Send = Callable[[str, int], None]
 
@@ -158,6 +159,10 @@ class ClockPort:
         self._port.send_message(clock_bytes(kind, value))
 
     def close(self) -> None:
+        """Closed once the last message (the stop) had time to leave: a JACK cycle or two."""
+        import time
+
         from bridge.midi_apis import close_output
 
+        time.sleep(DRAIN_S)
         close_output(self._port)
