@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from bridge.sampling import onset_tables
 from bridge.tokens import TokenScheme
 
 #: lower edges of the match-length buckets (base tokens); the last bucket is open
@@ -194,3 +195,28 @@ class SeedCopy:
         if share <= 0:
             return logits
         return move_share(logits, self.copy_set(self._ends), share)
+
+
+CHORDAL_NOTES_PER_ONSET = 1.2  # a seed with more notes per onset is chordal (bench.quality.by_texture)
+
+
+def notes_per_onset(scheme: TokenScheme, ids: Sequence[int]) -> float:
+    """Notes per onset of a token sequence (an onset: a time position where at least one note starts)."""
+    tables = onset_tables(scheme)
+    notes = onsets = 0
+    sounding = False  # whether the current time position already has a note
+    for token in ids:
+        token = int(token)
+        notes += len(scheme.pitches[token])
+        if tables.moves[token]:
+            onsets += bool(tables.head_pitches[token]) and not sounding
+            sounding = bool(tables.tail[token])
+            onsets += sounding
+        elif scheme.pitches[token] and not sounding:
+            onsets, sounding = onsets + 1, True
+    return notes / max(onsets, 1)
+
+
+def chordal(scheme: TokenScheme, ids: Sequence[int]) -> bool:
+    """Whether a seed is chordal (more than ``CHORDAL_NOTES_PER_ONSET`` notes per onset)."""
+    return notes_per_onset(scheme, ids) > CHORDAL_NOTES_PER_ONSET

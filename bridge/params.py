@@ -55,11 +55,14 @@ PARAMS: tuple[Param, ...] = (
     Param("pitch_max", int, 108, "highest pitch the continuation may play (MIDI note number)", 0, 127),
     Param("key", str, "C", "tonic of the scale constraint", choices=KEYS),
     Param("scale", str, "chromatic", "pitches allowed in the continuation (chromatic = all)", choices=SCALES),
-    Param("blend", float, 0.5, "weight of the style graph in the blend sampler: the decoder's probabilities "
-          "times the style's next-token probabilities to this power (0 = decoder alone)", 0.0, 1.0),
+    Param("blend", float, 0.5, "weight of the style in the blend sampler: the style model's share of each "
+          "next token, 0.5 = the shares fitted on held-out music, 1 = twice them (0 = decoder alone)",
+          0.0, 1.0),
     Param("memory_weight", float, 6.0, "how strongly the answer copies the seed (and the last phrases) "
           "where its last notes match them: a multiple of the shares fitted on held-out continuations "
           "(0 = the decoder alone)", 0.0, 20.0),
+    Param("chord_memory_weight", float, 2.0, "memory_weight when the seed is chordal (more than 1.2 notes "
+          "per onset): chordal answers copy their seed less (chosen on held-out music; 0 = off)", 0.0, 20.0),
     Param("memory_phrases", int, 4, "earlier phrases the memory holds besides the seed (/segue/clear forgets "
           "them)", 0, 64),
     Param("memory_order", int, 32, "longest match the phrase memory looks for, in base tokens (about 3 per "

@@ -49,6 +49,7 @@ class SamplingParams:
     key: str | int = str(_DEFAULTS["key"])  # C, F#, Bb, ... or a pitch class 0-11
     scale: str = str(_DEFAULTS["scale"])
     memory_weight: float = float(_DEFAULTS["memory_weight"])  # a multiple of the fitted shares (0 = off)
+    chord_memory_weight: float = float(_DEFAULTS["chord_memory_weight"])  # the same, for chordal seeds
     memory_phrases: int = int(_DEFAULTS["memory_phrases"])  # earlier phrases the memory holds
     memory_order: int = int(_DEFAULTS["memory_order"])  # longest match looked for, in base tokens
     allow_end: bool = True  # False: the end-of-sequence token is masked (a length was requested)
@@ -85,8 +86,10 @@ class SamplingParams:
             )
         if not 0 <= self.bar_weight < 1:
             raise SamplingError(f"bar_weight {self.bar_weight} must be in [0, 1)")
-        if not self.memory_weight >= 0 or self.memory_phrases < 0 or self.memory_order < 1:
-            raise SamplingError("memory_weight must be >= 0, memory_phrases >= 0 and memory_order >= 1")
+        if not (self.memory_weight >= 0 and self.chord_memory_weight >= 0) or self.memory_phrases < 0 \
+                or self.memory_order < 1:
+            raise SamplingError("memory_weight and chord_memory_weight must be >= 0, memory_phrases >= 0 and "
+                                "memory_order >= 1")
         if self.max_chord < 1:
             raise SamplingError(f"max_chord {self.max_chord} must be >= 1")
         if not self.min_reattack_ms >= 0 or not self.late_ms > 0:

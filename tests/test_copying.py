@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.copying import MAX_SHARE, RESTART, SHARES, BaseCodes, SeedCopy, share_for
+from bridge.copying import (
+    MAX_SHARE,
+    RESTART,
+    SHARES,
+    BaseCodes,
+    SeedCopy,
+    chordal,
+    notes_per_onset,
+    share_for,
+)
 from bridge.daemon import load_model, models_folders
 from bridge.notes import Note
 from bridge.sampling import SamplingParams, log_softmax
@@ -108,7 +117,13 @@ def test_the_memory_brings_the_seed_back_and_weight_zero_is_the_decoder(model) -
             out.append(token)
         return out
 
-    assert decoder.memory_for(seed, SamplingParams(memory_weight=0.0)) is None  # weight 0: the decoder alone
+    assert decoder.memory_for(seed, SamplingParams(memory_weight=0.0)) == (None, 0.0)  # the decoder alone
+    assert not chordal(model.scheme, seed)  # a single line: the memory_weight holds
+    chords = model.scheme.encode([Note(p + 12 * k, 80, i * 0.5, 0.5) for i, p in enumerate((60, 62, 64, 65))
+                                  for k in range(3)], 120.0)
+    assert chordal(model.scheme, chords) and notes_per_onset(model.scheme, chords) == pytest.approx(3.0)
+    _, weight = decoder.memory_for(chords, SamplingParams(memory_weight=6.0, chord_memory_weight=1.5))
+    assert weight == 1.5
 
     def reuse(weight: float) -> float:
         params = SamplingParams(memory_weight=weight, bar_weight=0.0, allow_end=False)

@@ -19,7 +19,8 @@ METRICS = ("headline", "pitch_class", "interval", "ioi", "bar_position", "reuse"
 
 def _values(row: dict, metric: str) -> dict[str, float]:
     """One row's values of ``metric`` by window, answered windows only."""
-    return {k: v["values"][metric] for k, v in row.items() if v.get("status") == "ok"}
+    return {k: v["values"][metric] for k, v in row.items()
+            if v.get("status") == "ok" and v["values"].get(metric) is not None}
 
 
 def versus(report: dict, base: str, metrics: tuple[str, ...]) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridge.bar_copy import BAR_BELOW_MATCH, BarCopy
-from bridge.copying import BaseCodes, SeedCopy
+from bridge.copying import BaseCodes, SeedCopy, chordal
 from bridge.healing import Healer
 from bridge.model import ModelBundle
 from bridge.samplers.base import SamplerError
@@ -232,12 +232,14 @@ class DecoderSampler:
         """Forget every remembered phrase (``/segue/clear``)."""
         self._phrases.clear()
 
-    def memory_for(self, seed: Sequence[int], params: SamplingParams) -> SeedCopy | None:
-        """The copy expert over the last ``params.memory_phrases`` phrases and ``seed``; None at weight 0."""
-        if params.memory_weight <= 0:
-            return None
+    def memory_for(self, seed: Sequence[int], params: SamplingParams) -> tuple[SeedCopy | None, float]:
+        """The copy expert over the last ``params.memory_phrases`` phrases and ``seed`` and its weight
+        (``chord_memory_weight`` for a chordal seed); None at weight 0."""
+        weight = params.chord_memory_weight if chordal(self.scheme, seed) else params.memory_weight
+        if weight <= 0:
+            return None, 0.0
         recent = list(self._phrases)[-params.memory_phrases:] if params.memory_phrases else []
-        return SeedCopy(self.codes, [*recent, seed], params.memory_order)
+        return SeedCopy(self.codes, [*recent, seed], params.memory_order), weight
 
     # ---- generation ----------------------------------------------------------------------------
 
@@ -287,7 +289,7 @@ class DecoderSampler:
             state = TokenType(int(self.scheme.last_type[history[-1]]))
         cache = self._prefill(self.window(history))
         eos = self.scheme.eos_id
-        memory, weight = self.memory_for(seed, params), params.memory_weight
+        memory, weight = self.memory_for(seed, params)
         if memory is not None:
             memory.feed(self.codes.of(history[-params.memory_order:]))
         bar = BarCopy(self.scheme, seed, at=keep, walk=self._walk) if params.bar_weight > 0 else None
