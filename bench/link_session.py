@@ -44,7 +44,9 @@ def run_in_namespace(scenario: dict[str, Any], timeout: float = 180.0) -> dict[s
             raise RuntimeError(f"{tool} is missing (Debian: apt-get install util-linux iproute2)")
     if not os.environ.get("JACK_DEFAULT_SERVER"):
         raise RuntimeError("no JACK server named in JACK_DEFAULT_SERVER")
-    command = ["unshare", "-n", "sh", "-c", SETUP, sys.executable, str(Path(__file__).resolve()),
+    # as a module from the checkout's root: the script's own folder on sys.path would make bench/link.py
+    # the ``link`` library
+    command = ["unshare", "-n", "sh", "-c", SETUP, sys.executable, "-m", "bench.link_session",
                json.dumps(scenario)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO)
@@ -292,6 +294,75 @@ def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to
     return out
 
 
+def libraries(rounds: int = 3) -> dict[str, Any]:
+    """The two Link wheels side by side, each following a peer of linkpython-extern: time to see the
+    peer, time to follow its tempo change, the cost of reading the beat, what each needs."""
+    import asyncio
+    import statistics
+
+    peer = Peer()
+    out: dict[str, Any] = {}
+
+    def measure(name: str, make: Any, tempo: Any, peers: Any, beat: Any) -> None:
+        joins, follows = [], []
+        for i in range(rounds):
+            follower = make()
+            joins.append(_wait(lambda f=follower: peers(f) > 0, 10.0, 0.0005))
+            target = 100.0 + 7 * (i + 1)
+            peer.set(tempo=target)
+            follows.append(_wait(lambda f=follower, t=target: abs(tempo(f) - t) < 0.01, 5.0, 0.0002))
+            follower.enabled = False
+        costs = []
+        follower = make()
+        for _ in range(20000):
+            before = time.perf_counter_ns()
+            beat(follower)
+            costs.append(time.perf_counter_ns() - before)
+        follower.enabled = False
+        costs.sort()
+        out[name] = {"join_s": statistics.median(j for j in joins if j is not None),
+                     "follow_ms": 1e3 * statistics.median(f for f in follows if f is not None),
+                     "beat_us_p50": costs[len(costs) // 2] / 1e3,
+                     "beat_us_p99": costs[int(len(costs) * .99)] / 1e3}
+
+    import link
+
+    def make_link() -> Any:
+        follower = link.Link(120.0)
+        follower.enabled = True
+        return follower
+
+    measure("linkpython-extern", make_link, lambda f: f.captureAppSessionState().tempo(),
+            lambda f: f.numPeers(), lambda f: f.captureAppSessionState().beatAtTime(f.clock().micros(), 4.0))
+    try:
+        import aalink
+    except ImportError as exc:
+        out["aalink"] = {"error": f"not installed ({exc})"}
+    else:
+        try:
+            aalink.Link(120.0)
+        except RuntimeError as exc:  # it wants a running asyncio loop
+            out["aalink_without_a_loop"] = str(exc)
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, daemon=True).start()
+
+        def make_aalink() -> Any:
+            async def make() -> Any:
+                follower = aalink.Link(120.0)
+                follower.enabled = True
+                return follower
+            return asyncio.run_coroutine_threadsafe(make(), loop).result(5)
+
+        measure("aalink", make_aalink, lambda f: f.tempo, lambda f: f.num_peers, lambda f: f.beat)
+        loop.call_soon_threadsafe(loop.stop)
+    peer.close()
+    return out
+
+
 if __name__ == "__main__":
-    result = session(**json.loads(sys.argv[1]))
+    arguments = json.loads(sys.argv[1])
+    if arguments.pop("libraries", False):
+        result = libraries(**arguments)
+    else:
+        result = session(**arguments)
     print(json.dumps(result))
