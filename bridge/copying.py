@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from bridge.sampling import onset_tables
 from bridge.tokens import TokenScheme
 
 #: lower edges of the match-length buckets (base tokens); the last bucket is open
@@ -201,20 +200,10 @@ CHORDAL_NOTES_PER_ONSET = 1.2  # a seed with more notes per onset is chordal (be
 
 
 def notes_per_onset(scheme: TokenScheme, ids: Sequence[int]) -> float:
-    """Notes per onset of a token sequence (an onset: a time position where at least one note starts)."""
-    tables = onset_tables(scheme)
-    notes = onsets = 0
-    sounding = False  # whether the current time position already has a note
-    for token in ids:
-        token = int(token)
-        notes += len(scheme.pitches[token])
-        if tables.moves[token]:
-            onsets += bool(tables.head_pitches[token]) and not sounding
-            sounding = bool(tables.tail[token])
-            onsets += sounding
-        elif scheme.pitches[token] and not sounding:
-            onsets, sounding = onsets + 1, True
-    return notes / max(onsets, 1)
+    """Notes per onset of a token sequence (an onset: a time where at least one note starts), decoded."""
+    stream = scheme.stream_decoder([])
+    starts = [round(note.start, 3) for token in ids for note in stream.feed(int(token))]
+    return len(starts) / max(1, len(set(starts)))
 
 
 def chordal(scheme: TokenScheme, ids: Sequence[int]) -> bool:

@@ -77,6 +77,7 @@ class DecoderSampler:
         self.last_prefill_reused = 0  # tokens of the last prefill served from the cache
         self.last_prefill_computed = 0  # tokens the last prefill ran through the model
         self._phrases: deque[tuple[int, ...]] = deque(maxlen=MAX_PHRASES)
+        self._texture: tuple[tuple[int, ...], bool] | None = None  # the last seed and whether it is chordal
         self.healer = Healer(bundle.scheme)
         self.codes = BaseCodes(bundle.scheme)
         self._walk = SeedWalk(bundle.scheme)
@@ -235,11 +236,18 @@ class DecoderSampler:
     def memory_for(self, seed: Sequence[int], params: SamplingParams) -> tuple[SeedCopy | None, float]:
         """The copy expert over the last ``params.memory_phrases`` phrases and ``seed`` and its weight
         (``chord_memory_weight`` for a chordal seed); None at weight 0."""
-        weight = params.chord_memory_weight if chordal(self.scheme, seed) else params.memory_weight
+        weight = params.chord_memory_weight if self._chordal(seed) else params.memory_weight
         if weight <= 0:
             return None, 0.0
         recent = list(self._phrases)[-params.memory_phrases:] if params.memory_phrases else []
         return SeedCopy(self.codes, [*recent, seed], params.memory_order), weight
+
+    def _chordal(self, seed: Sequence[int]) -> bool:
+        """Whether ``seed`` is chordal (decoded once per seed: the speculative answers ask first)."""
+        key = tuple(seed)
+        if self._texture is None or self._texture[0] != key:
+            self._texture = (key, chordal(self.scheme, seed))
+        return self._texture[1]
 
     # ---- generation ----------------------------------------------------------------------------
 
