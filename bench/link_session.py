@@ -67,7 +67,7 @@ class Peer:
         self.link.enabled = True
         self.lock = threading.Lock()
 
-    def micros(self, t_ns: int) -> int:
+    def _offset_ns(self) -> int:
         clock = self.link.clock()
         best = None
         for _ in range(3):
@@ -76,7 +76,17 @@ class Peer:
             after = time.perf_counter_ns()
             if best is None or after - before < best[0]:
                 best = (after - before, m * 1000 - (before + after) // 2)
-        return (t_ns + best[1]) // 1000
+        assert best is not None
+        return best[1]
+
+    def micros(self, t_ns: int) -> int:
+        return (t_ns + self._offset_ns()) // 1000
+
+    def perf_ns(self, beat: float) -> int:
+        """When the session's ``beat`` falls, as perf_counter_ns."""
+        with self.lock:
+            micros = self.link.captureAppSessionState().timeAtBeat(beat, self.quantum)
+        return int(micros) * 1000 - self._offset_ns()
 
     def beat(self, t_ns: int) -> tuple[float, float]:
         """(beat, tempo) of the session at ``t_ns``."""
@@ -193,6 +203,17 @@ def _connect(source_suffix: str, destination_suffix: str) -> None:
         time.sleep(0.05)
 
 
+def _play_on_the_beats(peer: Peer, port: Any, pitches: list[int]) -> None:
+    """The performer: ``pitches`` in eighths on the peer's beats, from its next bar line, into JACK."""
+    first = (int(peer.beat(time.perf_counter_ns())[0] // 4) + 1) * 4.0
+    for i, pitch in enumerate(pitches):
+        for beat, message in ((first + i / 2, [0x90, pitch, 100]), (first + i / 2 + 0.4, [0x80, pitch, 0])):
+            due = peer.perf_ns(beat)
+            while (left := due - time.perf_counter_ns()) > 0:
+                time.sleep(min(left / NS_PER_S, 0.002) if left > 1_500_000 else 0)
+            port.send_message(message)
+
+
 def _wait(predicate: Any, timeout: float, interval: float = 0.005) -> float | None:
     """Seconds until ``predicate()`` held, or None after ``timeout``."""
     start = time.perf_counter()
@@ -205,6 +226,7 @@ def _wait(predicate: Any, timeout: float, interval: float = 0.005) -> float | No
 
 def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to: float | None = None,
             change_after: int = 8, request: float | None = None, stop: bool = False, clock_out: bool = False,
+            played: bool = False,
             length_beats: float = 16.0, model: str = "default",
             models: tuple[str, ...] = ()) -> dict[str, Any]:
     """The child's run (see the module docstring)."""
@@ -225,7 +247,8 @@ def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to
     serve = ServeConfig(port=free_port(), reply_port=inbox.port, midi=True, midi_api="jack", model=model,
                         models=tuple(models))
     values = {"clock_source": "link", "entry": entry, "length_beats": length_beats, "seed": 7,
-              "phrase_end": "trigger", "clock_out": "port" if clock_out else "off"}
+              "phrase_end": "gap" if played else "trigger", "gap_seconds": 0.3,
+              "clock_out": "port" if clock_out else "off"}
     daemon = Daemon(serve, ParamStore(values=values)).open()
     client = SimpleUDPClient("127.0.0.1", serve.port)
     sink = Onsets(peer)
@@ -257,8 +280,17 @@ def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to
         client.send_message("/segue/get", ["tempo"])
         _wait(lambda: any(m[1] == "/segue/value" for m in inbox.messages[get_mark:]), 2.0)
         out["get_tempo"] = [m[2] for m in inbox.messages[get_mark:] if m[1] == "/segue/value"][-1:]
-        phrase = [v for n in seed_phrase(16) for v in (n.pitch, n.velocity, n.start, n.duration)]
-        client.send_message("/segue/phrase", phrase)
+        if played:  # played into "segue in" on the peer's beats: the gap ends the phrase
+            import rtmidi
+
+            performer = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="link probe out")
+            performer.open_virtual_port("link probe out")
+            _connect(":link probe out", ":segue in")
+            _play_on_the_beats(peer, performer, [n.pitch for n in seed_phrase(8)])
+            out["played"] = True
+        else:
+            phrase = [v for n in seed_phrase(16) for v in (n.pitch, n.velocity, n.start, n.duration)]
+            client.send_message("/segue/phrase", phrase)
         if change_to is not None:
             _wait(lambda: jack.count() >= change_after, 20.0)
             changed_at = time.perf_counter_ns()

@@ -75,8 +75,14 @@ def test_clock_out_ticks_on_the_link_beats(followed: dict[str, Any]) -> None:
     assert abs(bar - round(bar)) < 0.02  # on a bar line of the session
 
 
-def test_the_peers_stop_ends_the_answer(jack_server: JackServer) -> None:
-    stopped = run_in_namespace({"tempo": 97.0, "notes": 4, "stop": True, "length_beats": 32.0})
+def test_a_phrase_played_on_the_beats_is_answered_on_them_until_the_peer_stops(
+        jack_server: JackServer) -> None:
+    """The performer plays into "segue in" on the peer's beats; the gap ends the phrase; the answer
+    lands on the peer's grid; the peer's stop ends it."""
+    stopped = run_in_namespace({"tempo": 97.0, "notes": 4, "stop": True, "length_beats": 32.0,
+                                "played": True})
+    assert stopped["played"] and len(stopped["received"]) >= 4, stopped["received"]
+    assert max(_errors(stopped["received"])) < GRID_TOLERANCE_MS, stopped["received"]
     assert stopped["stopped_while_playing"], "the answer ended before the peer stopped"
     assert stopped["stop_s"] is not None, "segue did not go idle after the peer's stop"
     assert stopped["received_offs"] == len(stopped["received"])
