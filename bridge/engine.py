@@ -8,6 +8,10 @@ the rest is sampled. A new seed, stop or panic preempts the running generation a
 cancels the notes still pending (with their note-offs); a model swap waits for the answer being sampled
 and ends its notes only once the new model loaded, so a failed swap never stops the music.
 
+Each answer's notes are placed on the scheduler's beat axis (``bridge.entry``): the first where the
+``entry`` parameter says (now, or on the beat or bar where the model put it), the rest that many beats
+on, so the scheduler re-times them if the tempo changes before they are sent.
+
 Speculation (``bridge.speculation``): while the performer plays, each ``prefix`` (the phrase so far) is
 prefilled and the answer's first notes are sampled and paused; a phrase that ends with exactly those notes
 and settings takes them. What the worker reports (generating, done, errors) goes to ``on_event``.
