@@ -261,29 +261,13 @@ def cmd_continue(args: argparse.Namespace) -> int:
 
 def cmd_ports(args: argparse.Namespace) -> int:
     from bridge.midi_io import format_ports, list_ports
+    from bridge.port_names import connect_lines
 
     ports = list_ports([args.midi_api] if args.midi_api else None)
     print(format_ports(ports))
-    for line in _connect_lines(ports):
+    for line in connect_lines(ports):
         print(line)
     return 0
-
-
-def _connect_lines(ports: dict[str, dict[str, object]]) -> list[str]:
-    """How to connect a running segue's ports, by the full names the listing shows."""
-    lines = []
-    for api, info in ports.items():
-        tool = {"jack": "jack_connect", "alsa": "aconnect"}.get(api)
-        outs = [n for n in info.get("inputs", []) if ":segue out" in n]  # segue's output feeds our inputs
-        ins = [n for n in info.get("outputs", []) if ":segue in" in n]
-        if tool is None or not (outs or ins):
-            continue
-        lines.append(f"{api}: segue's ports, to connect by these full names:")
-        if api == "alsa":  # aconnect takes the client:port numbers ALSA lists at the end of each name
-            outs, ins = ([n.rsplit(" ", 1)[-1] for n in names] for names in (outs, ins))
-        lines += [f'  {tool} "{name}" <synth input>' for name in outs]
-        lines += [f'  {tool} <keyboard output> "{name}"' for name in ins]
-    return lines
 
 
 TORCH_MISSING = (

@@ -46,7 +46,7 @@ from bridge.settings import Settings, play_config, sampling_params
 from bridge.style_service import StyleService
 from bridge.timeline import Timeline
 from bridge.view import View
-from bridge.wiring import Mailbox, Stack, banner, install_signals
+from bridge.wiring import Mailbox, Stack, banner, install_signals, open_osc_server, route_midi
 
 log = logging.getLogger(__name__)
 
@@ -223,20 +223,7 @@ class Daemon:
         self._stop.set()
 
     def _open_osc_server(self) -> None:
-        from bridge.osc_io import OscServer
-
-        try:
-            server = OscServer(self.serve.host, self.serve.port, allow=self.serve.allow,
-                               events=self.mailbox.network, priority=PRIORITY,
-                               priority_events=self.mailbox.priority, coalesce=BULK)
-            server.start()
-        except ValueError as exc:
-            raise DaemonError(str(exc)) from None
-        except OSError as exc:
-            raise DaemonError(
-                f"cannot open the OSC server on {self.serve.host}:{self.serve.port} ({exc.strerror or exc}); "
-                "is another segue running? pick another with --port"
-            ) from None
+        server = open_osc_server(self.serve, self.mailbox, PRIORITY, BULK)
         self._stack.push("OSC server", server.close)
         self.osc_server = server
         self.osc_address = (self.serve.host, server.port)
@@ -391,21 +378,4 @@ class Daemon:
                 self.reporter.report(exc, item.address)
         elif self.midi is not None:  # a raw MidiEvent from the MIDI input
             for msg in self.midi.decode(item):
-                self._on_mido(msg, item.t_ns)
-
-    def _on_mido(self, msg: Any, t_ns: int) -> None:
-        assert self.control is not None
-        kind = msg.type
-        try:
-            if kind == "note_on":
-                self.control.midi(kind, (msg.note, msg.velocity, msg.channel), t_ns)
-            elif kind == "note_off":
-                self.control.midi(kind, (msg.note, msg.channel), t_ns)
-            elif kind == "control_change":
-                self.control.midi(kind, (msg.control, msg.value, msg.channel), t_ns)
-            elif kind == "songpos":
-                self.control.midi(kind, (msg.pos,), t_ns)
-            elif kind in ("clock", "start", "stop", "continue"):
-                self.control.midi(kind, (), t_ns)
-        except (ValueError, TypeError) as exc:
-            log.debug("ignored MIDI %s: %s", msg, exc)
+                route_midi(self.control, msg, item.t_ns)

@@ -83,3 +83,20 @@ def connect_hint(ports: Any) -> list[str]:
             if match:
                 lines.append(template.format(match.group(1)))
     return lines
+
+
+def connect_lines(ports: dict[str, dict[str, object]]) -> list[str]:
+    """How to connect a running segue's ports, by the full names the listing shows."""
+    lines = []
+    for api, info in ports.items():
+        tool = {"jack": "jack_connect", "alsa": "aconnect"}.get(api)
+        outs = [n for n in info.get("inputs", []) if ":segue out" in n]  # segue's output feeds our inputs
+        ins = [n for n in info.get("outputs", []) if ":segue in" in n]
+        if tool is None or not (outs or ins):
+            continue
+        lines.append(f"{api}: segue's ports, to connect by these full names:")
+        if api == "alsa":  # aconnect takes the client:port numbers ALSA lists at the end of each name
+            outs, ins = ([n.rsplit(" ", 1)[-1] for n in names] for names in (outs, ins))
+        lines += [f'  {tool} "{name}" <synth input>' for name in outs]
+        lines += [f'  {tool} <keyboard output> "{name}"' for name in ins]
+    return lines

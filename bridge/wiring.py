@@ -191,6 +191,44 @@ class Mailbox:
             return items
 
 
+def open_osc_server(serve: Any, mailbox: Mailbox, priority: Any, bulk: Any) -> Any:
+    """The started OSC server of ``serve`` feeding ``mailbox`` (``priority`` addresses on its priority
+    lane, ``bulk`` ones coalesced); :class:`~bridge.loading.DaemonError` with the fix when it cannot open."""
+    from bridge.loading import DaemonError
+    from bridge.osc_io import OscServer
+
+    try:
+        server = OscServer(serve.host, serve.port, allow=serve.allow, events=mailbox.network,
+                           priority=priority, priority_events=mailbox.priority, coalesce=bulk)
+        server.start()
+    except ValueError as exc:
+        raise DaemonError(str(exc)) from None
+    except OSError as exc:
+        raise DaemonError(
+            f"cannot open the OSC server on {serve.host}:{serve.port} ({exc.strerror or exc}); "
+            "is another segue running? pick another with --port"
+        ) from None
+    return server
+
+
+def route_midi(control: Any, msg: Any, t_ns: int) -> None:
+    """One decoded MIDI message (mido) to the control thread's handler; malformed ones are ignored."""
+    kind = msg.type
+    try:
+        if kind == "note_on":
+            control.midi(kind, (msg.note, msg.velocity, msg.channel), t_ns)
+        elif kind == "note_off":
+            control.midi(kind, (msg.note, msg.channel), t_ns)
+        elif kind == "control_change":
+            control.midi(kind, (msg.control, msg.value, msg.channel), t_ns)
+        elif kind == "songpos":
+            control.midi(kind, (msg.pos,), t_ns)
+        elif kind in ("clock", "start", "stop", "continue"):
+            control.midi(kind, (), t_ns)
+    except (ValueError, TypeError) as exc:
+        log.debug("ignored MIDI %s: %s", msg, exc)
+
+
 def _key(item: Any) -> Any:
     """What makes two priority items the same request (whoever sent it)."""
     if hasattr(item, "address"):
