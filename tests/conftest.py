@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -127,36 +128,53 @@ class JackMidiSender:
         close_output(self._port)
 
 
-class JackMidiListener:
-    """A virtual JACK MIDI input (client ``name``, port ``name``) drained by a Python thread.
+_LISTENER_CHILD = r"""
+import os, select, sys
+import rtmidi
+port = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=sys.argv[1])
+port.ignore_types(sysex=False, timing=False, active_sense=True)
+port.open_virtual_port(sys.argv[1])
+sys.stdout.write("ready\n")
+sys.stdout.flush()
+while True:
+    item = port.get_message()
+    if item is not None:
+        sys.stdout.write(" ".join(str(b) for b in item[0]) + "\n")
+        sys.stdout.flush()
+    elif select.select([sys.stdin], [], [], 0.001)[0]:  # stdin closed: the listener is done
+        os._exit(0)  # no port close: JACK drops the client with the process
+"""
 
-    mido's rtmidi ports always install a Python callback, which JACK runs in its real-time thread; on a
-    loaded machine waiting for the GIL there makes JACK drop the client's events (xruns). Polling
-    rtmidi's queue keeps Python out of that thread, so tests see every event.
+
+class JackMidiListener:
+    """A virtual JACK MIDI input (client ``name``, port ``name``) in a child process of its own.
+
+    The child polls rtmidi's queue (mido's ports run a Python callback in JACK's real-time thread,
+    where waiting for the GIL on a loaded machine makes JACK drop events) and prints each message; a
+    thread here parses them. The child never closes its port: closing an rtmidi JACK input races the
+    port's process cycle (python-rtmidi 1.5's RtMidi unregisters the port while a cycle may still read
+    it), a native crash that would take the whole test process down. Its exit frees the port instead.
     """
 
     def __init__(self, name: str, callback: Callable[[Any], None] | None = None) -> None:
         import mido
-        import rtmidi
 
         self.messages: list[Any] = []
         self._callback = callback
-        self._port = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=name)
-        self._port.ignore_types(sysex=False, timing=False, active_sense=True)
-        self._port.open_virtual_port(name)
         self._parse = mido.Message.from_bytes
-        self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._proc = subprocess.Popen([sys.executable, "-c", _LISTENER_CHILD, name], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True, bufsize=1)
+        ready = self._proc.stdout.readline().strip()
+        if ready != "ready":
+            self._proc.kill()
+            raise RuntimeError(f"the JACK MIDI listener {name!r} did not start (exit {self._proc.wait()})")
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            item = self._port.get_message()
-            if item is None:
-                self._stop.wait(0.001)
-                continue
-            msg = self._parse(item[0])
+        for line in self._proc.stdout:
+            msg = self._parse([int(b) for b in line.split()])
             with self._lock:
                 self.messages.append(msg)
             if self._callback is not None:
@@ -167,10 +185,14 @@ class JackMidiListener:
             return list(self.messages)
 
     def close(self) -> None:
-        self._stop.set()
+        if self._proc.stdin is not None and not self._proc.stdin.closed:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(5.0)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
         self._thread.join(2.0)
-        self._port.close_port()
-        self._port.delete()
 
 
 @dataclass
