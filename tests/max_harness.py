@@ -8,6 +8,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -72,10 +73,13 @@ class NodeScript:
                                      stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
         self.lines: queue.Queue[str] = queue.Queue()
+        self.daemons: list[int] = []  # pids of the daemons it started (its "running" outlet)
         threading.Thread(target=self._drain, daemon=True).start()
 
     def _drain(self) -> None:
         for line in self.proc.stdout:  # type: ignore[union-attr]
+            if line.startswith("OUTLET running"):
+                self.daemons.append(int(line.split()[-1]))
             self.lines.put(line)
         self.lines.put("")  # end of output
 
@@ -97,9 +101,27 @@ class NodeScript:
         raise AssertionError(f"no {prefix!r} from segue-daemon.js")
 
     def close(self) -> None:
+        """End node as Max does (SIGTERM: it stops its daemon first), and any daemon still left."""
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for pid in self.daemons:
+            deadline = time.monotonic() + 10
+            while alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if alive(pid) and "serve" in _cmdline(pid):  # still a segue daemon, not a reused pid
+                os.kill(pid, signal.SIGKILL)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def alive(pid: int) -> bool:
