@@ -87,7 +87,11 @@ def private_jack(prefix: str, settle_s: float = 1.0) -> Iterator[dict[str, str]]
         yield env
     finally:
         jackd.terminate()
-        jackd.wait(5)
+        try:
+            jackd.wait(5)
+        except subprocess.TimeoutExpired:  # a client still attached can hold it: never leave it running
+            jackd.kill()
+            jackd.wait()
         if old is None:
             os.environ.pop("JACK_DEFAULT_SERVER", None)
         else:
