@@ -207,6 +207,7 @@ class Style:
     gcn: GraphNetwork | None = None
     sequences: tuple[np.ndarray, ...] = ()  # the pieces' token ids: what the style expert counts
     link_scores: np.ndarray | None = None  # [V, V] the graph network's link scores (learned in the daemon)
+    experts: dict = field(default_factory=dict, repr=False, compare=False)  # its style model(s), built once
 
     @property
     def vocab_size(self) -> int:

@@ -30,12 +30,16 @@ log = logging.getLogger(__name__)
 
 
 def style_model_of(style: Style, order: int = DEFAULT_ORDER) -> StyleModel:
-    """The style's variable-order expert (its ``sequences`` counted; about a second per million tokens)."""
+    """The style's variable-order expert (its ``sequences`` counted, about a second per million tokens,
+    once per style)."""
     if not style.sequences:
         raise SamplerError(f"style {style.name!r} holds no token sequences (tokens.npz): learn it again "
                            "(segue learn-style, or /segue/style/learn)")
-    return StyleModel.fit(style.sequences, style.vocab_size, order, style.embeddings,
-                          link_scores=style.link_scores)
+    expert = style.experts.get(order)
+    if expert is None:  # once per style: a model swap that keeps the style reuses it
+        expert = style.experts[order] = StyleModel.fit(style.sequences, style.vocab_size, order,
+                                                       style.embeddings, link_scores=style.link_scores)
+    return expert
 
 
 class BlendSampler:
