@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.quality.experts import em_shares, window_tokens
+from bench.quality.experts import em_shares, markdown, window_tokens
 from bench.quality.nll import load_decoder, ratio_bootstrap
 from bench.quality.settings import Settings
 from bench.quality.token_memory import memory_of
@@ -147,16 +147,6 @@ def rows_of(s: Scored, shares: np.ndarray, resamples: int) -> list[dict]:
     return out
 
 
-def markdown(name: str, n_windows: int, rows: list[dict]) -> str:
-    """One set's table."""
-    lines = [f"### {name}: {n_windows} windows", "", "| row | nats/token | row - decoder [95%] |",
-             "|---|---|---|"]
-    for r in rows:
-        diff = "-" if r["row"] == "decoder" else r["minus_decoder"].cell(signed=True)
-        lines.append(f"| {r['row']} | {r['nll']:.3f} | {diff} |")
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: list[str] | None = None) -> int:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.quality.style_nll",
@@ -189,14 +179,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{tuple(round(float(x), 3) for x in shares)}", ""]
     report = {"shares": shares.tolist()}
     text.append(markdown("fit set (style_train windows, style fitted without them)", len(fit_windows),
-                         rows_of(fit, shares, args.bootstrap)))
+                         len(fit.decoder), rows_of(fit, shares, args.bootstrap)))
     for name, split in (("fiddle", "style_train"), ("test", "train")):
         windows, _ = load_set(name, settings)
         train, _ = sequences(split)
         scored = score(sampler, windows, fit_styles(train, vocab, args.order, embeddings), weight, args.order,
                        shares)
         rows = rows_of(scored, shares, args.bootstrap)
-        text.append(markdown(f"{name} (style fitted on {split})", len(windows), rows))
+        text.append(markdown(f"{name} (style fitted on {split})", len(windows), len(scored.decoder), rows))
         report[name] = [{**r, "minus_decoder": r["minus_decoder"].as_json()} for r in rows]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "style_nll.md").write_text("\n".join(text))
