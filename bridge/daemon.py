@@ -111,7 +111,7 @@ class Daemon:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.styles = StyleService(self._folders, on_error=self.reporter.report, weight=float(p["blend"]),
-                                   sampling=lambda: sampling_params(self.params), roots=serve.style_roots,
+                                   roots=serve.style_roots,
                                    learn_seconds=serve.learn_seconds, learn_memory_mb=serve.learn_memory_mb,
                                    on_change=lambda name: self.control and self.mailbox.post(StyleNow(name)))
         self.styles.attach(self._model, str(p["style"]))

@@ -36,7 +36,6 @@ from bridge.model import ModelError, check_name, sha256_file
 from bridge.notes import Note
 from bridge.samplers.blend import BlendSampler, style_model_of
 from bridge.samplers.graph import GraphSampler
-from bridge.sampling import SamplingParams
 from bridge.style import Style, StyleError, available_styles
 from bridge.style_sources import token_embeddings
 
@@ -73,7 +72,6 @@ class StyleService:
 
     def __init__(self, folders: Sequence[Path], on_error: Callable[[SegueError], None],
                  weight: float = 0.5, on_change: Callable[[str], None] | None = None,
-                 sampling: Callable[[], SamplingParams] | None = None,
                  roots: Sequence[str | Path] = (), learn_seconds: float = _SERVE.learn_seconds,
                  learn_memory_mb: int = _SERVE.learn_memory_mb, live: LiveLearner | None = None) -> None:
         self.folders = [Path(f) for f in folders]
@@ -83,7 +81,6 @@ class StyleService:
         self._on_error = on_error
         self._on_change = on_change
         self._weight = float(weight)  # the blend's first weight; the engine sets it per continuation
-        self._sampling = sampling if sampling is not None else SamplingParams
         self._deliver: Callable[[dict[str, Any], Any], None] | None = None
         self._model: Any = None
         self._style: Style | None = None
