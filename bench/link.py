@@ -39,9 +39,10 @@ def _s(values: list[float | None]) -> str:
     return f"median {1e3 * median(got):.0f} ms, max {1e3 * max(got):.0f} ms ({len(got)}/{len(values)})"
 
 
-def rounds(count: int, notes: int) -> list[dict[str, Any]]:
+def rounds(count: int, notes: int, latency_ms: float = 0.0) -> list[dict[str, Any]]:
     return [run_in_namespace({"tempo": 97.0, "notes": notes, "change_to": 120.0, "change_after": 8,
-                              "clock_out": True, "length_beats": 32.0}) for _ in range(count)]
+                              "clock_out": True, "length_beats": 32.0, "latency_ms": latency_ms})
+            for _ in range(count)]
 
 
 def report(results: list[dict[str, Any]]) -> str:
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notes", type=int, default=24, help="note-ons measured per round")
     parser.add_argument("--png", type=Path, help="draw the onsets against the peer's grid into this file")
     parser.add_argument("--libraries", action="store_true", help="compare aalink and linkpython-extern")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="segue's output offset (latency_ms; -1.33 sends a JACK period early)")
     args = parser.parse_args(argv)
     with private_jack("segue-bench-link"):
         if args.libraries:
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(("aalink without an asyncio loop", compared["aalink_without_a_loop"], "-"))
             print(table(rows, "Link libraries, following the same peer (bench.link --libraries)"))
             return 0
-        results = rounds(args.rounds, args.notes)
+        results = rounds(args.rounds, args.notes, args.latency_ms)
     print(report(results))
     if args.png is not None:
         draw(results, args.png)

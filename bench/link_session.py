@@ -226,7 +226,7 @@ def _wait(predicate: Any, timeout: float, interval: float = 0.005) -> float | No
 
 def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to: float | None = None,
             change_after: int = 8, request: float | None = None, stop: bool = False, clock_out: bool = False,
-            played: bool = False,
+            played: bool = False, latency_ms: float = 0.0,
             length_beats: float = 16.0, model: str = "default",
             models: tuple[str, ...] = ()) -> dict[str, Any]:
     """The child's run (see the module docstring)."""
@@ -248,7 +248,7 @@ def session(tempo: float = 97.0, entry: str = "beat", notes: int = 24, change_to
                         models=tuple(models))
     values = {"clock_source": "link", "entry": entry, "length_beats": length_beats, "seed": 7,
               "phrase_end": "gap" if played else "trigger", "gap_seconds": 0.3,
-              "clock_out": "port" if clock_out else "off"}
+              "clock_out": "port" if clock_out else "off", "latency_ms": latency_ms}
     daemon = Daemon(serve, ParamStore(values=values)).open()
     client = SimpleUDPClient("127.0.0.1", serve.port)
     sink = Onsets(peer)

@@ -100,8 +100,9 @@ PARAMS: tuple[Param, ...] = (
     Param("length_notes", int, 0, "length of a continuation in notes (0 = use length_beats)", 0, 1024),
     Param("lookahead_ms", float, 0.0, "head start between the end of a phrase and the first note of the "
           "answer (0: at once; the first notes are sampled while the performer plays)", 0.0, 2000.0),
-    Param("latency_ms", float, 0.0, "output offset added to every note's due time (align with audio)",
-          0.0, 2000.0),
+    Param("latency_ms", float, 0.0, "output offset added to every note's due time: positive delays (align "
+          "with audio), negative sends early to make up for the output's own delay (-1.33: one JACK period "
+          "of 64 frames at 48 kHz)", -50.0, 2000.0),
     # phrases
     Param("mode", str, "call_response", "call_response: answer each phrase; continuous: keep continuing "
           "while the performer plays", choices=("call_response", "continuous")),

@@ -76,6 +76,15 @@ def test_one_answer_is_placed_on_the_scheduler_grid() -> None:
     assert placed.place(Note(65, 90, 1.0, 1.0), run) == (5_255 * MS, 5.5, 5_755 * MS)
 
 
+def test_a_negative_output_offset_sends_every_note_that_much_early_on_the_same_beats() -> None:
+    cfg = PlayConfig(tempo_bpm=60.0, lookahead_ms=100.0, latency_ms=-1.8, entry="beat")
+    run = SimpleNamespace(first_seed_beat=3.5, encoding_start=0.0)
+    seed = [Note(60, 100, 0.0, 1.0), Note(62, 100, 1.0, 1.0)]
+    placed = Placement(GridScheduler(OWN), lambda: 2 * S, cfg, 3 * S, None, seed)
+    # the same entry as without an offset (beat 4.5, 4.5 s), sent 1.8 ms before it: the output's own delay
+    assert placed.place(Note(64, 90, 0.0, 0.5), run) == (4_500 * MS - 1_800_000, 4.5, 5_000 * MS - 1_800_000)
+
+
 def test_without_a_grid_the_answer_starts_at_the_phrase_end_and_never_in_the_past() -> None:
     cfg = PlayConfig(tempo_bpm=120.0, lookahead_ms=0.0, entry="bar")
     run = SimpleNamespace(first_seed_beat=0.0, encoding_start=0.0)
