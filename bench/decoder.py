@@ -165,14 +165,15 @@ def memory_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store
     return times
 
 
-def style_step_times(model: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
+def style_step_times(model: Any, folder: Path, seed_ids: list[int], tokens: list[int],
+                     store: ParamStore) -> list[int]:
     """ns per token of the style expert (the shipped style's variable-order model) along a continuation:
-    its next-token distribution, the linear mixture at the registry's blend, and feeding the token."""
+    its next-token distribution, the linear mixture at the registry's blend, and feeding the token. The
+    style is read from the model's folder (``folder``)."""
     from bridge.samplers.blend import style_model_of
     from bridge.style import Style
     from bridge.style_model import StyleMixer
 
-    folder, _ = model_folder("default")
     expert = style_model_of(Style.load(folder, str(store.get("style")) or "fiddle"))
     logits = np.zeros(model.scheme.vocab_size, dtype=np.float32)
     times = []
@@ -226,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     tokens = [t for t in recording.tokens if t != scheme.eos_id]
 
     memory_ns = memory_step_times(scheme, seed_ids, tokens, ParamStore())
-    style_ns = style_step_times(model, seed_ids, tokens, ParamStore())
+    style_ns = style_step_times(model, folder, seed_ids, tokens, ParamStore())
 
     tmodel, weights = torch_model(folder, name)
     torch_ns = torch_no_cache(tmodel, scheme, seed_ids, tokens, params, bundle.context_length)

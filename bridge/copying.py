@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from bridge.notes import Note
 from bridge.tokens import TokenScheme
 
 #: lower edges of the match-length buckets (base tokens); the last bucket is open
@@ -199,11 +200,16 @@ class SeedCopy:
 CHORDAL_NOTES_PER_ONSET = 1.2  # a seed with more notes per onset is chordal (bench.quality.by_texture)
 
 
-def notes_per_onset(scheme: TokenScheme, ids: Sequence[int]) -> float:
-    """Notes per onset of a token sequence (an onset: a time where at least one note starts), decoded."""
-    stream = scheme.stream_decoder([])
-    starts = [round(note.start, 3) for token in ids for note in stream.feed(int(token))]
+def notes_per_onset_of(notes: Iterable[Note]) -> float:
+    """Notes per onset (an onset: a time where at least one note starts)."""
+    starts = [round(note.start, 3) for note in notes]
     return len(starts) / max(1, len(set(starts)))
+
+
+def notes_per_onset(scheme: TokenScheme, ids: Sequence[int]) -> float:
+    """Notes per onset of a token sequence, decoded."""
+    stream = scheme.stream_decoder([])
+    return notes_per_onset_of(note for token in ids for note in stream.feed(int(token)))
 
 
 def chordal(scheme: TokenScheme, ids: Sequence[int]) -> bool:

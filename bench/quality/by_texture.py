@@ -2,7 +2,7 @@
 (at most ``--chordal`` notes per onset) and chordal ones. Chooses settings per kind of music, such as the
 phrase memory's weight for chordal seeds.
 
-    python -m bench.quality.by_texture runs/quality/quality.json [--base decoder] [--chordal 1.2]
+    python -m bench.quality.by_texture runs/quality/quality.json [--base decoder] [--chordal N]
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ from bench.quality.settings import Settings
 from bench.quality.stats import bootstrap_mean, paired_difference
 from bench.quality.versus import _values
 from bench.quality.windows import load_set
+from bridge.copying import CHORDAL_NOTES_PER_ONSET, notes_per_onset_of
 
 METRICS = ("headline", "ioi", "reuse")
-
-
-def notes_per_onset(notes) -> float:
-    """Notes per distinct start time of a seed."""
-    return len(notes) / max(1, len({round(n.start, 3) for n in notes}))
 
 
 def tables(report: dict, base: str, chordal: float, metrics: tuple[str, ...]) -> str:
@@ -33,7 +29,7 @@ def tables(report: dict, base: str, chordal: float, metrics: tuple[str, ...]) ->
     out = []
     for name, data in report["sets"].items():
         windows, _ = load_set(name, settings)
-        texture = {w.key: notes_per_onset(w.seed.notes) > chordal for w in windows}
+        texture = {w.key: notes_per_onset_of(w.seed.notes) > chordal for w in windows}
         piece_of = {w["key"]: w["piece"] for w in data["windows"]}
         rows = data["per_window"]
         for kind, flag in (("single-line", False), ("chordal", True)):
@@ -62,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("report", type=Path)
     parser.add_argument("--base", default="decoder")
-    parser.add_argument("--chordal", type=float, default=1.2,
+    parser.add_argument("--chordal", type=float, default=CHORDAL_NOTES_PER_ONSET,
                         help="notes per onset above which a seed is chordal")
     parser.add_argument("--metrics", default=",".join(METRICS))
     args = parser.parse_args(argv)

@@ -35,11 +35,12 @@ from bridge.copying import BaseCodes, SeedCopy
 from bridge.params import ParamStore
 from bridge.sampling import log_softmax
 from bridge.style import Style
-from bridge.style_model import StyleModel, mix_linear
+from bridge.style_model import DEFAULT_GCN_SHARE, DEFAULT_GCN_TEMPERATURE, StyleModel, mix_linear
 
 log = logging.getLogger(__name__)
 
 GCN_GRID = ((0.0, 0.1), (0.1, 0.1), (0.3, 0.1), (0.3, 0.05), (0.3, 0.2), (0.5, 0.1))
+DEFAULT_GCN = (DEFAULT_GCN_SHARE, DEFAULT_GCN_TEMPERATURE)  # what the samplers use; one of GCN_GRID
 LOG_LINEAR = (0.5, 1.0)
 TOKENS = Path("data/tokens")
 
@@ -56,7 +57,7 @@ class Scored:
     style: dict[tuple, list[float]] = field(default_factory=lambda: {g: [] for g in GCN_GRID})
     # for the log-linear and memory + style rows, the needed full distributions are reduced here
     log_linear: dict[float, list[float]] = field(default_factory=lambda: {w: [] for w in LOG_LINEAR})
-    mem_then_style: dict[int, list[float]] = field(default_factory=dict)
+    mem_then_style: list[float] = field(default_factory=list)  # only when the shares are given
 
 
 def sequences(split: str) -> tuple[list[np.ndarray], list[str]]:
@@ -67,14 +68,13 @@ def sequences(split: str) -> tuple[list[np.ndarray], list[str]]:
     return [tokens[a:b] for a, b in zip(starts[:-1], starts[1:], strict=True)], pieces
 
 
-def score(sampler, windows: list[Window], styles: dict[tuple, StyleModel], weight: float, order: int,
+def score(sampler, windows: list[Window], styles: dict[tuple, StyleModel], weight: float,
           share_by_match: np.ndarray | None) -> Scored:
     """Score every window's continuation tokens under each expert and mixture."""
     scheme, context = sampler.scheme, sampler.bundle.context_length
     codes = BaseCodes(scheme)
     copy_context = int(ParamStore().get("memory_order"))
     out = Scored()
-    default = styles[GCN_GRID[2]]
     for window in windows:
         seed, whole, begin = window_tokens(scheme, window)
         start = max(0, len(whole) - context)
@@ -84,6 +84,7 @@ def score(sampler, windows: list[Window], styles: dict[tuple, StyleModel], weigh
         copier.feed(codes.of(whole[max(0, first - copy_context):first]))
         memory = memory_of([seed], scheme.vocab_size, 8)
         contexts = {g: m.context(whole[:first]) for g, m in styles.items()}
+        shipped = contexts[DEFAULT_GCN]  # the setting the shares and the mixtures use
         for t in range(first, len(whole)):
             target = whole[t]
             row = logits[t - 1 - start]
@@ -93,23 +94,20 @@ def score(sampler, windows: list[Window], styles: dict[tuple, StyleModel], weigh
             mem_logits = copier.mix(row, weight)
             out.memory_mix.append(float(np.exp(log_softmax(mem_logits)[target])))
             out.memory_alone.append(float(memory.probs_and_match(whole[:t])[0][target]))
-            p_default = None
-            for g, ctx in contexts.items():
-                p = ctx.probs()
+            probs = {g: ctx.probs() for g, ctx in contexts.items()}
+            for g, p in probs.items():
                 out.style[g].append(float(p[target]))
-                if g == GCN_GRID[2]:
-                    p_default = p
-            out.matched.append(contexts[GCN_GRID[2]].matched)
+            p_default = probs[DEFAULT_GCN]
+            out.matched.append(shipped.matched)
             for w in LOG_LINEAR:
                 out.log_linear[w].append(float(np.exp(log_softmax(lp + w * np.log(p_default))[target])))
             if share_by_match is not None:
-                share = float(share_by_match[min(contexts[GCN_GRID[2]].matched, len(share_by_match) - 1)])
+                share = float(share_by_match[min(shipped.matched, len(share_by_match) - 1)])
                 both = mix_linear(mem_logits, p_default, share)
-                out.mem_then_style.setdefault(0, []).append(float(np.exp(log_softmax(both)[target])))
+                out.mem_then_style.append(float(np.exp(log_softmax(both)[target])))
             copier.feed(codes.codes[target])
             for ctx in contexts.values():
                 ctx.feed(int(target))
-    del default
     return out
 
 
@@ -126,7 +124,7 @@ def rows_of(s: Scored, shares: np.ndarray, resamples: int) -> list[dict]:
     a = {k: np.asarray(v) for k, v in s.__dict__.items() if isinstance(v, list)}
     matched = np.minimum(a["matched"], len(shares) - 1)
     share = shares[matched]
-    p_style = np.asarray(s.style[GCN_GRID[2]])
+    p_style = np.asarray(s.style[DEFAULT_GCN])
     rows = {"decoder": a["decoder"], "id seed memory alone": a["memory_alone"]}
     for g, v in s.style.items():
         rows[f"style alone (GCN share {g[0]:g}, temperature {g[1]:g})"] = np.asarray(v)
@@ -135,7 +133,7 @@ def rows_of(s: Scored, shares: np.ndarray, resamples: int) -> list[dict]:
         rows[f"decoder + style (log-linear {w:g})"] = np.asarray(v)
     rows["decoder + memory (copy expert, default weight)"] = a["memory_mix"]
     if s.mem_then_style:
-        rows["decoder + memory + style (linear, fitted shares)"] = np.asarray(s.mem_then_style[0])
+        rows["decoder + memory + style (linear, fitted shares)"] = a["mem_then_style"]
     names, index = np.unique(a["pieces"], return_inverse=True)
     counts = np.bincount(index, minlength=len(names)).astype(np.float64)
     base = np.bincount(index, weights=-np.log(a["decoder"]), minlength=len(names))
@@ -171,9 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     log.info("fit set: %d windows of %d pieces; style fitted on the other %d pieces",
              len(fit_windows), len(held), len(rest))
     fit_experts = fit_styles(rest, vocab, args.order, embeddings)
-    fit = score(sampler, fit_windows, fit_experts, weight, args.order, None)
+    fit = score(sampler, fit_windows, fit_experts, weight, None)
     buckets = np.minimum(np.asarray(fit.matched), args.order - 1)
-    shares = em_shares(np.asarray(fit.decoder), np.asarray(fit.style[GCN_GRID[2]]), buckets, args.order)
+    shares = em_shares(np.asarray(fit.decoder), np.asarray(fit.style[DEFAULT_GCN]), buckets, args.order)
     text = ["## Likelihood of real continuations: the style expert and the phrase memory", "",
             f"Style shares by matched context (0..{args.order - 1} tokens), fitted by EM on the fit set: "
             f"{tuple(round(float(x), 3) for x in shares)}", ""]
@@ -183,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, split in (("fiddle", "style_train"), ("test", "train")):
         windows, _ = load_set(name, settings)
         train, _ = sequences(split)
-        scored = score(sampler, windows, fit_styles(train, vocab, args.order, embeddings), weight, args.order,
+        scored = score(sampler, windows, fit_styles(train, vocab, args.order, embeddings), weight,
                        shares)
         rows = rows_of(scored, shares, args.bootstrap)
         text.append(markdown(f"{name} (style fitted on {split})", len(windows), len(scored.decoder), rows))

@@ -12,6 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
+from bench.quality.settings import BASELINES, REAL
 from bench.quality.stats import paired_difference
 
 METRICS = ("headline", "pitch_class", "interval", "ioi", "bar_position", "reuse")
@@ -36,7 +37,7 @@ def versus(report: dict, base: str, metrics: tuple[str, ...]) -> str:
         out += [f"### {name}: segue's rows - {base}", "", "| row | " + " | ".join(metrics) + " |",
                 "|---|" + "---|" * len(metrics)]
         for row in rows:
-            if row == base or row in ("loop", "markov", "random", "other piece", "real"):
+            if row == base or row in BASELINES or row == REAL:
                 continue
             cells = [paired_difference(_values(rows[row], m), _values(rows[base], m), piece_of)
                      .cell(signed=True) for m in metrics]

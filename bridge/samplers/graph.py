@@ -22,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 
 from bridge.samplers.base import SamplerError
+from bridge.samplers.blend import style_model_of
 from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
 from bridge.style import Style
 from bridge.style_model import StyleModel
@@ -41,8 +42,6 @@ class GraphSampler:
 
     def __init__(self, scheme: TokenScheme, style: Style, restart: float = 0.1, similarity: float = 1.0,
                  max_repeat: int = 2, k: int = DEFAULT_K, model: StyleModel | None = None) -> None:
-        from bridge.samplers.blend import style_model_of
-
         style.check_vocab(scheme.vocab_size)
         if not 0 <= restart < 1:
             raise SamplerError(f"restart probability {restart} must be in [0, 1)")
@@ -117,8 +116,9 @@ class GraphSampler:
                     at = self._restart_at(targets, seed, node, v)
                     context = model.context(seed[:at + 1])
                     force_restart = False
-                among = self._walkable.copy()
-                if repeats >= self.max_repeat:
+                among = self._walkable
+                if repeats >= self.max_repeat:  # a copy only then: the walkable mask is shared
+                    among = among.copy()
                     among[node] = False
                 scores = np.log(context.probs())
                 token = processor.choose(scores, state, rng, recent, among=among, onset=onset)
