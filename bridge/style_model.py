@@ -17,7 +17,6 @@ token at a time (one ``searchsorted`` per order) and gives the next-token distri
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ MAX_SHARE = 0.95
 #: EM on held-out fiddle continuations (``python -m bench.quality.style_nll``); ``blend`` 0.5 uses them
 SHARES = (0.0, 0.12, 0.245, 0.484, 0.607, 0.754)
 SHARES_AT_BLEND = 0.5
+TRIM_AFTER_TOKENS = 100_000  # counting this many tokens or more gives the freed memory back
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ class StyleModel:
         kn = KneserNey(order=order, vocab_size=vocab_size).fit(sequences)
         model = cls(kn, embeddings, gcn_share, gcn_temperature, link_scores)
         del kn
-        release_freed_memory()  # counting a million tokens frees ~100 MB that malloc would keep
+        if sum(len(q) for q in sequences) >= TRIM_AFTER_TOKENS:  # a live style's few phrases free little
+            release_freed_memory()  # counting a million tokens frees ~100 MB that malloc would keep
         return model
 
     def _gcn_rows(self, scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -170,7 +171,7 @@ class StyleContext:
 def release_freed_memory() -> None:
     """Give memory freed by numpy back to the system (glibc's ``malloc_trim``; elsewhere nothing)."""
     try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        ctypes.CDLL(None).malloc_trim(0)  # the process's own symbols: libc's, without a library search
     except (OSError, AttributeError):
         pass
 
