@@ -129,7 +129,7 @@ class JackMidiSender:
 
 
 _LISTENER_CHILD = r"""
-import os, select, sys
+import os, select, sys, time
 import rtmidi
 port = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=sys.argv[1])
 port.ignore_types(sysex=False, timing=False, active_sense=True)
@@ -139,7 +139,7 @@ sys.stdout.flush()
 while True:
     item = port.get_message()
     if item is not None:
-        sys.stdout.write(" ".join(str(b) for b in item[0]) + "\n")
+        sys.stdout.write(f"{time.perf_counter_ns()} " + " ".join(str(b) for b in item[0]) + "\n")
         sys.stdout.flush()
     elif select.select([sys.stdin], [], [], 0.001)[0]:  # stdin closed: the listener is done
         os._exit(0)  # no port close: JACK drops the client with the process
@@ -160,6 +160,7 @@ class JackMidiListener:
         import mido
 
         self.messages: list[Any] = []
+        self.stamped: list[tuple[int, list[int]]] = []
         self._callback = callback
         self._parse = mido.Message.from_bytes
         self._lock = threading.Lock()
@@ -174,15 +175,34 @@ class JackMidiListener:
 
     def _run(self) -> None:
         for line in self._proc.stdout:
-            msg = self._parse([int(b) for b in line.split()])
+            stamp, *data = (int(b) for b in line.split())
+            msg = self._parse(data)
             with self._lock:
                 self.messages.append(msg)
+                self.stamped.append((stamp, data))
             if self._callback is not None:
                 self._callback(msg)
 
     def received(self) -> list[Any]:
         with self._lock:
             return list(self.messages)
+
+    def received_stamped(self) -> list[tuple[int, list[int]]]:
+        """(arrival ``perf_counter_ns`` in the child, on the same monotonic clock as this process, bytes)."""
+        with self._lock:
+            return list(self.stamped)
+
+    def sounding(self) -> set[tuple[int, int]]:
+        """(channel, pitch) of the notes received that are still on (a note-on without its note-off)."""
+        on: set[tuple[int, int]] = set()
+        for msg in self.received():
+            if msg.type == "note_on" and msg.velocity > 0:
+                on.add((msg.channel, msg.note))
+            elif msg.type in ("note_on", "note_off"):
+                on.discard((msg.channel, msg.note))
+            elif msg.type == "control_change" and msg.control in (120, 123):
+                on = {n for n in on if n[0] != msg.channel}
+        return on
 
     def close(self) -> None:
         if self._proc.stdin is not None and not self._proc.stdin.closed:

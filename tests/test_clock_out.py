@@ -4,12 +4,11 @@ clock core (``bridge.clock_out.ClockOut``) on an injected grid."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
 import pytest
-from conftest import JackServer, wait_for
+from conftest import JackMidiListener, JackServer, wait_for
 from pythonosc.udp_client import SimpleUDPClient
 from test_daemon_midi import jack_daemon, segue_ports
 from test_daemon_osc import PHRASE, TEST_PARAMS, Replies, models_dir
@@ -24,41 +23,28 @@ CLOCK, START, CONTINUE, STOP = 0xF8, 0xFA, 0xFB, 0xFC
 
 
 class StampedPort:
-    """A JACK MIDI input that stamps every message on arrival (polled: no Python in JACK's thread)."""
+    """What a JACK MIDI input received, each message with its arrival stamp (conftest's listener, in a
+    child process of its own)."""
 
     def __init__(self, jack: JackServer, name: str) -> None:
-        import rtmidi
-
         self.name = name
-        self.messages: list[tuple[int, list[int]]] = []
-        self._lock = threading.Lock()
-        self._port = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=name)
-        self._port.ignore_types(sysex=True, timing=False, active_sense=True)
-        self._port.open_virtual_port(name)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._listener = JackMidiListener(name)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            item = self._port.get_message()
-            if item is None:
-                time.sleep(0.0002)
-                continue
-            with self._lock:
-                self.messages.append((time.perf_counter_ns(), item[0]))
+    @property
+    def messages(self) -> list[tuple[int, list[int]]]:
+        return self._listener.received_stamped()
 
     def of(self, status: int, after: int = 0) -> list[int]:
         """Stamps of the messages with this status byte (note-ons: 0x90, any channel), from ``after`` on."""
-        with self._lock:
-            return [t for t, m in self.messages if t >= after and (m[0] == status or (
-                status == 0x90 and m[0] & 0xF0 == 0x90 and len(m) > 2 and m[2] > 0))]
+        return [t for t, m in self.messages if t >= after and (m[0] == status or (
+            status == 0x90 and m[0] & 0xF0 == 0x90 and len(m) > 2 and m[2] > 0))]
+
+    def sounding(self) -> set[tuple[int, int]]:
+        """Notes received without their note-off yet."""
+        return self._listener.sounding()
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2.0)
-        self._port.close_port()
-        self._port.delete()
+        self._listener.close()
 
 
 def tick_tempo(stamps: list[int]) -> float:
@@ -105,6 +91,7 @@ def test_clock_out_follows_the_tempo_starts_on_a_bar_and_stops(
         stopped = port.of(STOP)[0]
         time.sleep(0.3)
         assert len(port.of(CLOCK, stopped + S // 20)) == 0  # no tick after the stop
+    assert wait_for(lambda: not port.sounding(), timeout=5), port.sounding()  # every note-on got its note-off
 
 
 def test_clock_out_on_a_port_of_its_own(jack_server: JackServer, models_dir: Any, port: StampedPort) -> None:

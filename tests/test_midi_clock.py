@@ -192,6 +192,8 @@ def test_a_midi_clock_over_jack_is_followed_reported_and_answered_on_its_beats(
                 beats = (onset - sender.start_ns) / sender.beat_ns
                 error_ms = abs(beats - round(beats * 8) / 8) * sender.beat_ns / 1e6
                 assert error_ms < 15.0, (beats, error_ms)
+            # the 6-note answer plays out: every note-on that left got its note-off
+            assert wait_for(lambda: not listener.sounding(), timeout=15), listener.sounding()
         finally:
             sender.close()
             listener.close()
