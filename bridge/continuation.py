@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bridge.errors import EngineError
+from bridge.groove import STRAIGHT, Groove, groove_of
 from bridge.notes import Note
 from bridge.offline import parse_meter
 from bridge.params import param_table
@@ -78,6 +79,7 @@ class PlayConfig:
     meter: tuple[int, int] = parse_meter(str(_DEFAULTS["meter"]))
     bar_origin: float | None = None  # a beat where a bar starts, seed time line (None: its first note)
     entry: str = str(_DEFAULTS["entry"])  # where the answer enters: now, on the beat or bar (bridge.entry)
+    groove: float = float(_DEFAULTS["groove"])  # share of the seed's timing feel the answer takes
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,10 @@ class Continuation:
         self.encoding_start = seed_start  # where the seed's encoding starts (a bar line for the model)
         self._seed_origin = seed_start + float(getattr(self._decoder, "origin", 0.0))
         self._on_seed_time = on_seed_time
+        self._groove = seed_groove(scheme, seed_notes, self.seed_ids, cfg, seed_start,
+                                   getattr(self._decoder, "primed_onsets", None))
+        self._origin = float(getattr(self._decoder, "origin", 0.0))  # decoder time 0, from the bar line
+        self._first_grooved = 0.0  # the first note's grooved start, decoder time
         self._eos = getattr(scheme, "eos_id", None)
         self._history = list(self.seed_ids)  # seed + tokens so far, to go on after an early end
         self._tokens: Iterator[int] | None = None
@@ -149,7 +155,7 @@ class Continuation:
     @property
     def first_seed_beat(self) -> float | None:
         """The first note's place on the seed's time line (beats from the seed's beat 0), or ``None``."""
-        return None if self.first is None else self._seed_origin + self.first
+        return None if self.first is None else self._seed_origin + self._first_grooved
 
     @property
     def onset_done(self) -> bool:
@@ -196,14 +202,17 @@ class Continuation:
         out = []
         cfg = self.cfg
         for note in decoded:
+            grooved = self._groove.apply(note, self._origin)  # the grid's times stay the clock here
             if self.first is None:
                 self.first = float(note.start)
+                self._first_grooved = float(grooved.start)
             offset = float(note.start) - self.first
             if cfg.length_beats > 0 and offset >= cfg.length_beats:
                 self._finish()
                 break
-            start = self._seed_origin + float(note.start) if self._on_seed_time else offset
-            out.append(_retime(note, start, cfg))
+            start = (self._seed_origin + float(grooved.start) if self._on_seed_time
+                     else max(0.0, float(grooved.start) - self._first_grooved))
+            out.append(_retime(grooved, start, cfg))
             self.count += 1
             if cfg.length_notes > 0 and self.count >= cfg.length_notes:
                 self._finish()
@@ -244,6 +253,20 @@ def continuation(
             yield from c.step()
     finally:
         c.close()
+
+
+def seed_groove(scheme: Any, seed_notes: Sequence[Note], seed_ids: list[int], cfg: PlayConfig,
+                seed_start: float, encoded_onsets: Sequence[float] | None = None) -> Groove:
+    """The seed's groove at ``cfg.groove`` strength (straight when 0). ``encoded_onsets``: the seed's
+    onsets as its ids place them, when a primed decoder already has them (else the ids are decoded)."""
+    if cfg.groove <= 0 or not seed_notes:
+        return STRAIGHT
+    if encoded_onsets is None:
+        decode = getattr(scheme, "decode", None)
+        if decode is None:
+            return STRAIGHT
+        encoded_onsets = [n.start for n in decode(seed_ids)]
+    return groove_of(seed_notes, encoded_onsets, cfg.meter, seed_start).scaled(cfg.groove)
 
 
 def offline_continuation(

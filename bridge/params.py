@@ -96,6 +96,9 @@ PARAMS: tuple[Param, ...] = (
           choices=("off", "output", "port")),
     Param("meter", str, "4/4", "time signature a seed is encoded in when it carries none (a file's own "
           "wins)", choices=METERS),
+    Param("groove", float, 1.0, "how much of the seed's timing feel the answer takes: its swing and the "
+          "places it pushes or lays back, which the model's grid rounds away (0 = the grid, 1 = the seed's)",
+          0.0, 1.0),
     Param("length_beats", float, 8.0, "length of a continuation in beats", 0.25, 256.0),
     Param("length_notes", int, 0, "length of a continuation in notes (0 = use length_beats)", 0, 1024),
     Param("lookahead_ms", float, 0.0, "head start between the end of a phrase and the first note of the "

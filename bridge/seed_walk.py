@@ -37,6 +37,8 @@ class SeedWalk:
         self._states: list[StreamDecoder] = [scheme.stream_decoder()]
         self._since: list[int] = [0]
         self._places: list[tuple[int, int]] = [(0, 0)]
+        self._onsets: list[float] = []  # the seed's note onsets as its ids place them, in order
+        self._counts: list[int] = [0]  # onsets after the first n ids
         self.walked = 0  # ids the last ``walk`` fed (the rest came from the previous seed)
 
     def walk(self, ids: Sequence[int]) -> SeedWalk:
@@ -44,7 +46,9 @@ class SeedWalk:
         ids = [int(i) for i in ids]
         keep = common_prefix(self.ids, ids)
         del self.ids[keep:], self._states[keep + 1:], self._since[keep + 1:], self._places[keep + 1:]
+        del self._onsets[self._counts[keep]:], self._counts[keep + 1:]
         stream = self._states[-1].copy()
+        stream.recording(self._onsets)
         since = self._since[-1]
         n_time = self.scheme.n_time
         for token in ids[keep:]:
@@ -54,6 +58,7 @@ class SeedWalk:
             self._states.append(stream.copy())
             self._since.append(since)
             self._places.append(place_of(stream, since))
+            self._counts.append(len(self._onsets))
         self.walked = len(ids) - keep
         return self
 
@@ -74,6 +79,7 @@ class SeedWalk:
         time origin at its cursor, notes emitted from here on."""
         stream = self._states[n].copy()
         stream.origin = stream.time
+        stream.primed_onsets = self._onsets[:self._counts[n]]
         return stream
 
 

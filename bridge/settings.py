@@ -39,6 +39,7 @@ def _play_config(v: dict[str, Any]) -> PlayConfig:
         seed=None if int(v["seed"]) < 0 else int(v["seed"]),
         meter=parse_meter(str(v["meter"])),
         entry=str(v["entry"]),
+        groove=float(v["groove"]),
     )
 
 

@@ -26,7 +26,7 @@ class StreamDecoder:
     """
 
     __slots__ = ("_scheme", "_time", "_prev_end", "_quarters_per_beat", "_pitch", "_velocity", "_emit",
-                 "origin", "last_type", "tempo", "time_signature", "ended")
+                 "origin", "last_type", "tempo", "time_signature", "ended", "primed_onsets", "_record")
 
     def __init__(self, scheme: TokenScheme) -> None:
         self._scheme = scheme
@@ -41,13 +41,20 @@ class StreamDecoder:
         self.tempo: float | None = None
         self.time_signature: tuple[int, int] = (4, 4)
         self.ended = False
+        self.primed_onsets: list[float] = []  # onsets of the notes fed by prime(), beats from its first id
+        self._record: list[float] | None = None  # where onsets of notes fed without emitting go
 
     def copy(self) -> StreamDecoder:
         """An independent decoder in the same state."""
         twin = StreamDecoder.__new__(StreamDecoder)
         for name in StreamDecoder.__slots__:
             setattr(twin, name, getattr(self, name))
+        twin._record = None  # a copy never writes into its original's record
         return twin
+
+    def recording(self, into: list[float] | None) -> None:
+        """Append the onsets of the notes fed without emitting (a seed's) to ``into`` (None: stop)."""
+        self._record = into
 
     @property
     def time(self) -> float:
@@ -66,8 +73,11 @@ class StreamDecoder:
 
     def prime(self, ids: Iterable[int]) -> None:
         """Feed ``ids`` without emitting notes and move the time origin to the end of them."""
+        self.primed_onsets = []
+        self._record = self.primed_onsets
         for token_id in ids:
             self.advance(token_id)
+        self._record = None
         self.origin = self._time
 
     def advance(self, token_id: int) -> None:
@@ -105,7 +115,11 @@ class StreamDecoder:
                 return None
             duration = float(value) * self._quarters_per_beat
             self._prev_end = max(self._prev_end, self._time + duration)
-            if duration <= 0 or not self._emit:
+            if duration <= 0:
+                return None
+            if not self._emit:
+                if self._record is not None:
+                    self._record.append(self._time)
                 return None
             return Note(pitch, velocity, self._time - self.origin, duration)
         self._pitch = self._velocity = None

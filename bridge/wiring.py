@@ -11,10 +11,13 @@ performer's stop or panic.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import queue
 import signal
+import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,8 +25,15 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+SLOW_CLOSE_S = 1.0  # a part that takes longer than this to close is named in the log
+STALLED_CLOSE_S = 6.0  # closing for longer than this prints every thread's stack to stderr
+
+
 class Stack:
-    """Closers of opened parts, run in reverse by ``close()`` (each at most once)."""
+    """Closers of opened parts, run in reverse by ``close()`` (each at most once).
+
+    A slow closer is named in the log, and a close that stalls prints every thread's stack to stderr
+    (``faulthandler``), so a shutdown that hangs on stage says where."""
 
     def __init__(self) -> None:
         self._closers: list[tuple[str, Callable[[], None]]] = []
@@ -32,12 +42,33 @@ class Stack:
         self._closers.append((name, closer))
 
     def close(self) -> None:
-        while self._closers:
-            name, closer = self._closers.pop()
-            try:
-                closer()
-            except Exception:
-                log.exception("closing %s failed", name)
+        if not self._closers:
+            return
+        watch = _arm_stall_dump()
+        try:
+            while self._closers:
+                name, closer = self._closers.pop()
+                started = time.monotonic()
+                try:
+                    closer()
+                except Exception:
+                    log.exception("closing %s failed", name)
+                took = time.monotonic() - started
+                if took > SLOW_CLOSE_S:
+                    log.warning("closing %s took %.1f s", name, took)
+        finally:
+            if watch:
+                faulthandler.cancel_dump_traceback_later()
+
+
+def _arm_stall_dump() -> bool:
+    """Print all threads' stacks to stderr if closing lasts past ``STALLED_CLOSE_S`` (False when stderr
+    has no file descriptor, as under some test runners)."""
+    try:
+        faulthandler.dump_traceback_later(STALLED_CLOSE_S, file=sys.stderr)
+    except (ValueError, AttributeError, OSError, RuntimeError):
+        return False
+    return True
 
 
 def install_signals(callback: Callable[[], None]) -> bool:

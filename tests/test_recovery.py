@@ -85,13 +85,16 @@ def serving(models: Path, replies: OrderedReplies, *extra: str,
          str(replies.port), "--models", str(models), "--model", TINY, *extra],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**(env or os.environ), "PYTHONUNBUFFERED": "1"})
+    output: list[str] = []
     try:
-        output = read_until(proc, "OSC in")
+        output = read_until(proc, "OSC in")  # read on by a thread to the end
         yield proc, SimpleUDPClient("127.0.0.1", port), output
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
+        time.sleep(0.1)  # the reader's last lines
+        print(f"segue's output (exit {proc.returncode}):\n{''.join(output)}")  # shown when a test fails
 
 
 def all_notes_off_channels(messages: list[Any]) -> set[int]:

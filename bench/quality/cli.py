@@ -66,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser, defaults: Settings, sets: boo
     parser.add_argument("--param", dest="params", type=_param, action="append", default=list(d.params),
                         metavar="NAME=VALUE", help="any registry parameter for segue's rows (repeatable), "
                         "e.g. --param top_p=0.95")
+    parser.add_argument("--vary", dest="variants", type=_param, action="append", default=list(d.variants),
+                        metavar="NAME=V1,V2", help="one 'decoder NAME=V' row per value of a registry "
+                        "parameter, beside the decoder row (repeatable), e.g. --vary groove=0")
     parser.add_argument("--seed-notes", type=int, default=d.seed_notes)
     parser.add_argument("--notes", "--cont-notes", dest="cont_notes", type=int, default=d.cont_notes,
                         help="real and continued notes per window (default %(default)s)")
@@ -89,7 +92,7 @@ def settings_from(args: argparse.Namespace, defaults: Settings) -> Settings:
         samplers=args.samplers, blend_weights=args.weights, memory_weights=args.memory_weights,
         style=args.style, model=args.model,
         models=tuple(args.models), precision=args.precision, temperature=args.temperature,
-        params=tuple(args.params),
+        params=tuple(args.params), variants=tuple(args.variants),
         seed_notes=args.seed_notes, cont_notes=args.cont_notes, seed=args.seed, bootstrap=args.bootstrap,
         rolls=args.rolls, out=args.out, nll=getattr(args, "nll", False),
         tokens=getattr(args, "tokens", defaults.tokens),

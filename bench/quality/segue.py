@@ -30,6 +30,7 @@ class Row:
     sampler: str
     blend: float | None = None
     memory: float | None = None  # the phrase memory's weight (None: the settings')
+    params: tuple[tuple[str, str], ...] = ()  # registry parameters of this row only
 
 
 @dataclass
@@ -56,7 +57,13 @@ def segue_rows(settings: Settings) -> list[Row]:
         if name == "decoder":
             rows.extend(Row(f"decoder memory {w:g}", "decoder", memory=float(w))
                         for w in settings.memory_weights)
+            rows.extend(Row(f"decoder {param}={value}", "decoder", params=((param, value),))
+                        for param, values in settings.variants for value in _names(values))
     return rows
+
+
+def _names(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
 
 
 def window_seed(settings: Settings, window: Window) -> int:
@@ -105,6 +112,8 @@ class Segue:
         if s.temperature is not None:
             store.set("temperature", s.temperature)
         for name, value in s.params:
+            store.set(name, value)
+        for name, value in row.params:
             store.set(name, value)
         if row.memory is not None:
             store.set("memory_weight", row.memory)

@@ -37,6 +37,7 @@ class Settings:
     style: str = "fiddle"
     temperature: float | None = None  # None: the parameter registry's default
     params: tuple[tuple[str, str], ...] = ()  # other registry parameters (name, value) for segue's rows
+    variants: tuple[tuple[str, str], ...] = ()  # (name, "v1,v2"): one "decoder name=v" row per value
     # the cut
     seed_notes: int = 32
     cont_notes: int = 64
