@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
 
 import rtmidi
+
+log = logging.getLogger(__name__)
 
 API_IDS: dict[str, int] = {
     "alsa": rtmidi.API_LINUX_ALSA,
@@ -36,6 +40,45 @@ def close_output(port: Any) -> None:
     port.close_port()
     time.sleep(OUTPUT_SETTLE_S)
     port.delete()
+
+
+CLOSE_TIMEOUT_S = 3.0  # closing the ports may take this long before segue goes on without them
+
+
+def close_handles(watch: Any, midi_in: Any, unstick: Any, midi_out: Any,
+                  timeout_s: float = CLOSE_TIMEOUT_S) -> bool:
+    """Close detached port handles (any may be None) in this order: the JACK watch, the input (before
+    the unstick port that feeds it: never close a port mid-feed), the unstick port, the output.
+
+    The closing runs on a thread of its own, waited for ``timeout_s`` at most: libjack's client close
+    waits on the server, and a server that does not answer must not keep segue from shutting down (the
+    notes were ended before). False when it did not finish in time (logged)."""
+    def close_all() -> None:
+        if watch is not None:
+            _logged(watch.close, "the JACK watch")
+        if midi_in is not None:
+            _logged(lambda: (midi_in.cancel_callback(), midi_in.close_port(), midi_in.delete()),
+                    "the MIDI input")
+        if unstick is not None:
+            _logged(lambda: close_output(unstick), "the sysex unstick port")
+        if midi_out is not None:
+            _logged(lambda: close_output(midi_out), "the MIDI output")
+
+    closer = threading.Thread(target=close_all, name="segue-midi-close", daemon=True)
+    closer.start()
+    closer.join(timeout_s)
+    if closer.is_alive():
+        log.error("closing the MIDI ports did not finish in %.0f s (the JACK server does not answer): "
+                  "going on without them", timeout_s)
+        return False
+    return True
+
+
+def _logged(close: Any, what: str) -> None:
+    try:
+        close()
+    except Exception:
+        log.exception("closing %s failed", what)
 
 
 class MidiUnavailable(RuntimeError):

@@ -46,7 +46,7 @@ from bridge.midi_apis import (  # noqa: E402  (re-exported: the MIDI layer's pub
     _resolve_api,
     _why,
     auto_order,
-    close_output,
+    close_handles,
     compiled_apis,
     find_port,
     format_ports,
@@ -249,29 +249,10 @@ class MidiPorts:
                 self._sounding.clear()  # nothing sounds on a server that is gone
             self._watch = None
             return
-        if self._watch is not None:
-            self._watch.close()
-            self._watch = None
-        if self._in is not None:  # before the unstick port that feeds it: never close a port mid-feed
-            try:
-                self._in.cancel_callback()
-                self._in.close_port()
-                self._in.delete()
-            except Exception:
-                log.exception("closing the MIDI input failed")
-            self._in = None
-        if unstick is not None:
-            try:
-                close_output(unstick)
-            except Exception:
-                log.exception("closing the sysex unstick port failed")
-        with self._out_lock:
-            if self._out is not None:
-                try:
-                    close_output(self._out)
-                except Exception:
-                    log.exception("closing the MIDI output failed")
-                self._out = None
+        watch, midi_in, self._watch, self._in = self._watch, self._in, None, None
+        with self._out_lock:  # from here on nothing is sent
+            midi_out, self._out = self._out, None
+        close_handles(watch, midi_in, unstick, midi_out)
 
     def __enter__(self) -> MidiPorts:
         return self.open()
