@@ -187,6 +187,23 @@ def style_step_times(model: Any, folder: Path, seed_ids: list[int], tokens: list
     return times
 
 
+def groove_times(scheme: Any, seed: list[Any], seed_ids: list[int], runs: int = 300) -> list[int]:
+    """ns to take the seed's groove when an answer starts (``seed_groove`` on the primed decoder's
+    onsets, at the registry's strength)."""
+    from bridge.continuation import seed_groove
+    from bridge.tokens import encoding_origin
+
+    cfg = PlayConfig(tempo_bpm=TEMPO)
+    onsets = scheme.stream_decoder(seed_ids).primed_onsets
+    start = encoding_origin(seed, cfg.meter, cfg.bar_origin)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        seed_groove(scheme, seed, seed_ids, cfg, start, onsets)
+        times.append(time.perf_counter_ns() - t0)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default")
@@ -228,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
     memory_ns = memory_step_times(scheme, seed_ids, tokens, ParamStore())
     style_ns = style_step_times(model, folder, seed_ids, tokens, ParamStore())
+    groove_ns = groove_times(scheme, seed, seed_ids)
 
     tmodel, weights = torch_model(folder, name)
     torch_ns = torch_no_cache(tmodel, scheme, seed_ids, tokens, params, bundle.context_length)
@@ -244,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         "fp32_step_p50_ms": pct(fp32_step, 0.5) / 1e6 if fp32_step else None,
         "memory_p50_ms": pct(memory_ns, 0.5) / 1e6, "memory_p99_ms": pct(memory_ns, 0.99) / 1e6,
         "style_p50_ms": pct(style_ns, 0.5) / 1e6, "style_p99_ms": pct(style_ns, 0.99) / 1e6,
+        "groove_p50_ms": pct(groove_ns, 0.5) / 1e6, "groove_p99_ms": pct(groove_ns, 0.99) / 1e6,
     }
     rows = [
         ("model", f"{name}: {bundle.n_layer} layers, d={numbers['d_model']}, vocab {scheme.vocab_size}, "
@@ -265,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
          f"{ms(pct(memory_ns, 0.5))} / {ms(pct(memory_ns, 0.99))}", "<= 0.1 ms"),
         ("style expert per token (variable-order distribution, mixing, feed), p50 / p99",
          f"{ms(pct(style_ns, 0.5))} / {ms(pct(style_ns, 0.99))}", "<= 0.1 ms"),
+        (f"the seed's groove, once an answer ({len(seed)}-note seed), p50 / p99",
+         f"{ms(pct(groove_ns, 0.5))} / {ms(pct(groove_ns, 0.99))}", ""),
     ]
     print(table(rows, "Decoder (python -m bench.decoder)"))
     print(f"\ntorch side: {weights}")
