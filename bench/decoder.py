@@ -187,6 +187,40 @@ def style_step_times(model: Any, folder: Path, seed_ids: list[int], tokens: list
     return times
 
 
+def beat_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
+    """ns per token of the seed's beat (``BarCopy.mix_time`` at the registry's weight, then the feed)
+    along a continuation."""
+    from bridge.bar_copy import BarCopy, TimeMoves
+
+    weight = float(store.get("beat_weight"))
+    logits = np.zeros(scheme.vocab_size, dtype=np.float32)
+    times = []
+    moves = TimeMoves(scheme)
+    for _ in range(3):
+        bar = BarCopy(scheme, seed_ids, moves=moves)
+        for token in tokens:
+            t0 = time.perf_counter_ns()
+            bar.mix_time(logits, weight)
+            bar.feed(token)
+            times.append(time.perf_counter_ns() - t0)
+    return times
+
+
+def bar_tables_times(scheme: Any, seed_ids: list[int], runs: int = 300) -> list[int]:
+    """ns to build the seed's bar and beat tables when an answer starts (the seed already walked, as
+    the sampler's walk has it)."""
+    from bridge.bar_copy import BarCopy, TimeMoves
+    from bridge.seed_walk import SeedWalk
+
+    walk, moves = SeedWalk(scheme).walk(seed_ids), TimeMoves(scheme)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        BarCopy(scheme, seed_ids, walk=walk, moves=moves)
+        times.append(time.perf_counter_ns() - t0)
+    return times
+
+
 def groove_times(scheme: Any, seed: list[Any], seed_ids: list[int], runs: int = 300) -> list[int]:
     """ns to take the seed's groove when an answer starts (``seed_groove`` on the primed decoder's
     onsets, at the registry's strength)."""
@@ -246,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     memory_ns = memory_step_times(scheme, seed_ids, tokens, ParamStore())
     style_ns = style_step_times(model, folder, seed_ids, tokens, ParamStore())
     groove_ns = groove_times(scheme, seed, seed_ids)
+    beat_ns = beat_step_times(scheme, seed_ids, tokens, ParamStore())
+    tables_ns = bar_tables_times(scheme, seed_ids)
 
     tmodel, weights = torch_model(folder, name)
     torch_ns = torch_no_cache(tmodel, scheme, seed_ids, tokens, params, bundle.context_length)
@@ -263,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         "memory_p50_ms": pct(memory_ns, 0.5) / 1e6, "memory_p99_ms": pct(memory_ns, 0.99) / 1e6,
         "style_p50_ms": pct(style_ns, 0.5) / 1e6, "style_p99_ms": pct(style_ns, 0.99) / 1e6,
         "groove_p50_ms": pct(groove_ns, 0.5) / 1e6, "groove_p99_ms": pct(groove_ns, 0.99) / 1e6,
+        "beat_p50_ms": pct(beat_ns, 0.5) / 1e6, "beat_p99_ms": pct(beat_ns, 0.99) / 1e6,
+        "bar_tables_p50_ms": pct(tables_ns, 0.5) / 1e6,
     }
     rows = [
         ("model", f"{name}: {bundle.n_layer} layers, d={numbers['d_model']}, vocab {scheme.vocab_size}, "
@@ -284,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
          f"{ms(pct(memory_ns, 0.5))} / {ms(pct(memory_ns, 0.99))}", "<= 0.1 ms"),
         ("style expert per token (variable-order distribution, mixing, feed), p50 / p99",
          f"{ms(pct(style_ns, 0.5))} / {ms(pct(style_ns, 0.99))}", "<= 0.1 ms"),
+        ("the seed's beat per token (time moves' share, feed), p50 / p99",
+         f"{ms(pct(beat_ns, 0.5))} / {ms(pct(beat_ns, 0.99))}", ""),
+        (f"the seed's bar and beat tables, once an answer ({len(seed_ids)} seed tokens), p50 / p99",
+         f"{ms(pct(tables_ns, 0.5))} / {ms(pct(tables_ns, 0.99))}", ""),
         (f"the seed's groove, once an answer ({len(seed)}-note seed), p50 / p99",
          f"{ms(pct(groove_ns, 0.5))} / {ms(pct(groove_ns, 0.99))}", ""),
     ]

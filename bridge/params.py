@@ -70,6 +70,8 @@ PARAMS: tuple[Param, ...] = (
     Param("bar_weight", float, 0.6, "share of the next note taken from what the seed played at the same "
           "place in its bar, where the phrase memory finds no longer match (keeps the meter; 0 = off)",
           0.0, 0.95),
+    Param("beat_weight", float, 0.8, "share of the answer's chance of moving time given to the moves the "
+          "seed made from the same place in its beat: the seed's rhythm kept (0 = off)", 0.0, 0.95),
     Param("heal", bool, True, "re-state the seed's last tokens the way music that goes on encodes them, "
           "before the answer (token healing; off = continue the seed's own last tokens)"),
     Param("max_chord", int, 8, "most notes an answer starts together (at one onset; a pitch sounds once in "

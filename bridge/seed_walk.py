@@ -66,6 +66,10 @@ class SeedWalk:
         """A copy of the decoder after the first ``n`` ids (time origin at the start)."""
         return self._states[n].copy()
 
+    def meter(self, n: int) -> tuple[int, int]:
+        """The time signature in force after the first ``n`` ids."""
+        return self._states[n].time_signature
+
     def since_time(self, n: int) -> int:
         """Ids since time last moved, after the first ``n``."""
         return self._since[n]

@@ -59,20 +59,42 @@ def test_answers_keep_more_of_the_seeds_bar_positions(model) -> None:
     places = {round(n.start % 4, 3) for n in notes}
     last = max(n.start for n in notes)
 
-    def on_the_seeds_places(weight: float) -> float:
+    def on_the_seeds_places(weight: float, beat: float = 0.0, period: float = 4.0) -> float:
         shares = []
         for rng_seed in range(4):
             decoder.reset()
             out: list[int] = []
-            params = SamplingParams(bar_weight=weight, allow_end=False)
+            params = SamplingParams(bar_weight=weight, beat_weight=beat, allow_end=False)
             rng = np.random.default_rng(rng_seed)
             for token in decoder.generate(seed, params, rng, lambda out=out: len(out) >= 40):
                 out.append(token)
             stream = model.scheme.stream_decoder(seed)
-            starts = [round((last + n.start) % 4, 3) for t in out for n in stream.feed(t)]
-            shares.append(np.mean([s in places for s in starts]))
+            starts = [round((last + n.start) % period, 3) for t in out for n in stream.feed(t)]
+            shares.append(np.mean([s % period in {p % period for p in places} for s in starts]))
         return float(np.mean(shares))
 
     with_bar, without = on_the_seeds_places(0.9), on_the_seeds_places(0.0)
     print(f"onsets on the seed's places in the bar: bar weight 0.9 {with_bar:.2f}, off {without:.2f}")
     assert with_bar > without + 0.1
+    # the beat's part alone: the seed's places in the beat (0 and 1/2 of a quarter)
+    with_beat, off = on_the_seeds_places(0.0, beat=0.9, period=1.0), on_the_seeds_places(0.0, period=1.0)
+    print(f"onsets on the seed's places in the beat: beat weight 0.9 {with_beat:.2f}, off {off:.2f}")
+    assert with_beat > off + 0.05
+
+
+def test_the_beat_part_moves_only_the_chance_of_moving_time(model) -> None:
+    scheme = model.scheme
+    seed = scheme.encode(dotted(), 120.0)
+    bar = BarCopy(scheme, seed)
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=scheme.vocab_size)
+    p = np.exp(log_softmax(logits))
+    mixed = np.exp(log_softmax(bar.mix_time(logits, 0.8)))
+    moves = bar.moves
+    still = np.setdiff1d(np.arange(scheme.vocab_size), moves.ids)
+    assert np.allclose(mixed[still], p[still])  # pitches, durations: untouched
+    assert mixed[moves.ids].sum() == pytest.approx(p[moves.ids].sum())  # whether time moves
+    assert bar.mix_time(logits, 0.0) is logits
+    seed_moves = {int(moves.first[t]) for t in seed if moves.first[t] >= 0}
+    chosen = moves.ids[np.isin(moves.first[moves.ids], sorted(seed_moves))]
+    assert mixed[chosen].sum() > p[chosen].sum()  # how far: towards the seed's moves

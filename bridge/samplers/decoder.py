@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridge.bar_copy import BAR_BELOW_MATCH, BarCopy
+from bridge.bar_copy import BAR_BELOW_MATCH, BarCopy, TimeMoves
 from bridge.copying import BaseCodes, SeedCopy, chordal
 from bridge.healing import Healer
 from bridge.model import ModelBundle
@@ -81,6 +81,7 @@ class DecoderSampler:
         self.healer = Healer(bundle.scheme)
         self.codes = BaseCodes(bundle.scheme)
         self._walk = SeedWalk(bundle.scheme)
+        self._moves = TimeMoves(bundle.scheme)  # the ids that move time, for the seed's beat
 
     # ---- model calls ---------------------------------------------------------------------------
 
@@ -300,7 +301,8 @@ class DecoderSampler:
         memory, weight = self.memory_for(seed, params)
         if memory is not None:
             memory.feed(self.codes.of(history[-params.memory_order:]))
-        bar = BarCopy(self.scheme, seed, at=keep, walk=self._walk) if params.bar_weight > 0 else None
+        bar = BarCopy(self.scheme, seed, at=keep, walk=self._walk, moves=self._moves) \
+            if params.bar_weight > 0 or params.beat_weight > 0 else None
         onset = processor.onset_of(history[-64:])  # the onset guard: no loop on one onset
         mixer = style(history) if style is not None else None
         while True:
@@ -311,6 +313,8 @@ class DecoderSampler:
                 logits = memory.mix(logits, weight)
             if bar is not None and (memory is None or memory.current[0] < BAR_BELOW_MATCH):
                 logits = bar.mix(logits, params.bar_weight)  # the meter, where the seed's notes are not
+            if bar is not None:
+                logits = bar.mix_time(logits, params.beat_weight)  # the seed's rhythm, at every step
             if rest:
                 among = self.healer.candidates(rest, params.enter_after_seed)
                 token = processor.choose(logits, state, rng, recent, among=among, onset=onset)
