@@ -115,7 +115,7 @@ def beat_place(meter: tuple[int, int], bar_place: int) -> int:
 
 
 class TimeMoves:
-    """The ids of a scheme that move time, by their first move (in 96ths of the beat unit; a rest's
+    """The ids of a scheme that move time, by their first move (in ``GRID``ths of the beat unit; a rest's
     kept apart, + 10**6): built once per scheme, by the sampler that owns it."""
 
     def __init__(self, scheme: TokenScheme) -> None:
@@ -136,4 +136,4 @@ class TimeMoves:
 
 def _first_move(events: Sequence[tuple[TokenType, object]]) -> int:
     moves = [(k, float(v)) for k, v in events if k in (TokenType.TIMESHIFT, TokenType.REST)]
-    return -1 if not moves else round(moves[0][1] * 96) + 10**6 * (moves[0][0] is TokenType.REST)
+    return -1 if not moves else round(moves[0][1] * GRID) + 10**6 * (moves[0][0] is TokenType.REST)

@@ -131,11 +131,11 @@ class Continuation:
         self._decoder = primed(self.seed_ids) if primed is not None else scheme.stream_decoder(self.seed_ids)
         seed_start = encoding_origin(seed_notes, cfg.meter, cfg.bar_origin) if seed_notes else 0.0
         self.encoding_start = seed_start  # where the seed's encoding starts (a bar line for the model)
-        self._seed_origin = seed_start + float(getattr(self._decoder, "origin", 0.0))
+        self._origin = float(getattr(self._decoder, "origin", 0.0))  # decoder time 0, from the bar line
+        self._seed_origin = seed_start + self._origin
         self._on_seed_time = on_seed_time
         self._groove = seed_groove(scheme, seed_notes, self.seed_ids, cfg, seed_start,
                                    getattr(self._decoder, "primed_onsets", None))
-        self._origin = float(getattr(self._decoder, "origin", 0.0))  # decoder time 0, from the bar line
         self._first_grooved = 0.0  # the first note's grooved start, decoder time
         self._eos = getattr(scheme, "eos_id", None)
         self._history = list(self.seed_ids)  # seed + tokens so far, to go on after an early end

@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from bridge.notes import Note
 from bridge.tokens import TokenScheme
 
 #: lower edges of the match-length buckets (base tokens); the last bucket is open
@@ -200,18 +199,23 @@ class SeedCopy:
 CHORDAL_NOTES_PER_ONSET = 1.2  # a seed with more notes per onset is chordal (bench.quality.by_texture)
 
 
-def notes_per_onset_of(notes: Iterable[Note]) -> float:
-    """Notes per onset (an onset: a time where at least one note starts)."""
-    starts = [round(note.start, 3) for note in notes]
-    return len(starts) / max(1, len(set(starts)))
+def notes_per_onset_of(starts: Iterable[float]) -> float:
+    """Notes per onset, from the notes' starts (an onset: a time where at least one note starts)."""
+    rounded = [round(start, 3) for start in starts]
+    return len(rounded) / max(1, len(set(rounded)))
 
 
 def notes_per_onset(scheme: TokenScheme, ids: Sequence[int]) -> float:
-    """Notes per onset of a token sequence, decoded."""
-    stream = scheme.stream_decoder([])
-    return notes_per_onset_of(note for token in ids for note in stream.feed(int(token)))
+    """Notes per onset of a token sequence (its notes' onsets as the stream decoder primes on them)."""
+    return notes_per_onset_of(scheme.stream_decoder(ids).primed_onsets)
+
+
+def chordal_starts(starts: Iterable[float]) -> bool:
+    """Whether notes starting at ``starts`` are chordal (more than ``CHORDAL_NOTES_PER_ONSET`` notes
+    per onset)."""
+    return notes_per_onset_of(starts) > CHORDAL_NOTES_PER_ONSET
 
 
 def chordal(scheme: TokenScheme, ids: Sequence[int]) -> bool:
-    """Whether a seed is chordal (more than ``CHORDAL_NOTES_PER_ONSET`` notes per onset)."""
-    return notes_per_onset(scheme, ids) > CHORDAL_NOTES_PER_ONSET
+    """Whether a seed's ids are chordal."""
+    return chordal_starts(scheme.stream_decoder(ids).primed_onsets)

@@ -57,16 +57,8 @@ class Probe:
             return self.events[-1][0] if self.events else 0.0
 
     def sounding(self) -> set[tuple[int, int]]:
-        """(channel, pitch) of the note-ons received and not yet ended."""
-        on: set[tuple[int, int]] = set()
-        for m in self.messages():
-            if m.type == "note_on" and m.velocity > 0:
-                on.add((m.channel, m.note))
-            elif m.type in ("note_on", "note_off"):
-                on.discard((m.channel, m.note))
-            elif m.type == "control_change" and m.control == 123:
-                on = {k for k in on if k[0] != m.channel}
-        return on
+        """(channel, pitch) of the note-ons received and not yet ended (the listener's own count)."""
+        return self._port.sounding()
 
     def close(self) -> None:
         self._port.close()

@@ -29,7 +29,7 @@ def tables(report: dict, base: str, chordal: float, metrics: tuple[str, ...]) ->
     out = []
     for name, data in report["sets"].items():
         windows, _ = load_set(name, settings)
-        texture = {w.key: notes_per_onset_of(w.seed.notes) > chordal for w in windows}
+        texture = {w.key: notes_per_onset_of(n.start for n in w.seed.notes) > chordal for w in windows}
         piece_of = {w["key"]: w["piece"] for w in data["windows"]}
         rows = data["per_window"]
         for kind, flag in (("single-line", False), ("chordal", True)):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridge.bar_copy import BAR_BELOW_MATCH, BarCopy, TimeMoves
-from bridge.copying import BaseCodes, SeedCopy, chordal
+from bridge.copying import BaseCodes, SeedCopy, chordal_starts
 from bridge.healing import Healer
 from bridge.model import ModelBundle
 from bridge.samplers.base import SamplerError
@@ -77,7 +77,6 @@ class DecoderSampler:
         self.last_prefill_reused = 0  # tokens of the last prefill served from the cache
         self.last_prefill_computed = 0  # tokens the last prefill ran through the model
         self._phrases: deque[tuple[int, ...]] = deque(maxlen=MAX_PHRASES)
-        self._texture: tuple[tuple[int, ...], bool] | None = None  # the last seed and whether it is chordal
         self.healer = Healer(bundle.scheme)
         self.codes = BaseCodes(bundle.scheme)
         self._walk = SeedWalk(bundle.scheme)
@@ -244,11 +243,9 @@ class DecoderSampler:
         return SeedCopy(self.codes, [*recent, seed], params.memory_order), weight
 
     def _chordal(self, seed: Sequence[int]) -> bool:
-        """Whether ``seed`` is chordal (decoded once per seed: the speculative answers ask first)."""
-        key = tuple(seed)
-        if self._texture is None or self._texture[0] != key:
-            self._texture = (key, chordal(self.scheme, seed))
-        return self._texture[1]
+        """Whether ``seed`` is chordal, read from the seed walk's onsets (the walk keeps the last seed:
+        nothing is decoded again)."""
+        return chordal_starts(self._walk.walk(seed).primed(len(seed)).primed_onsets)
 
     # ---- generation ----------------------------------------------------------------------------
 
