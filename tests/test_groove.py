@@ -122,6 +122,10 @@ def test_the_engine_plays_the_answer_with_the_seeds_swing(groove: float) -> None
     with engine:
         engine.seed(tuple(hornpipe()), settings(cfg), end_ns=1 * S)
         assert engine.wait_idle()
+        sched.run_until(10 * S)
+    sent = sched.sink.events
+    assert sorted(p for _, kind, p, _ in sent if kind == "on") == [60, 62, 64]
+    assert sorted(p for _, kind, p, _ in sent if kind == "off") == [60, 62, 64]  # every note ends
     due = [at - sched.scheduled[0][1] for _, at in sched.scheduled]
     beat_ms = 500
     swung = 1 / 3 if groove else 3 / 8
