@@ -206,6 +206,25 @@ def beat_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: 
     return times
 
 
+def pitch_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
+    """ns per token of the seed's pitch classes (``SeedProfile.mix`` at the registry's weight, then the
+    feed) along a continuation."""
+    from bridge.seed_profile import FeatureTable, SeedProfile
+
+    weight = float(store.get("pitch_weight"))
+    logits = np.zeros(scheme.vocab_size, dtype=np.float32)
+    table = FeatureTable.pitch_classes(scheme)
+    times = []
+    for _ in range(3):
+        profile = SeedProfile(table, seed_ids)
+        for token in tokens:
+            t0 = time.perf_counter_ns()
+            profile.mix(logits, weight)
+            profile.feed(token)
+            times.append(time.perf_counter_ns() - t0)
+    return times
+
+
 def bar_tables_times(scheme: Any, seed_ids: list[int], runs: int = 300) -> list[int]:
     """ns to build the seed's bar and beat tables when an answer starts (the seed already walked, as
     the sampler's walk has it)."""
@@ -282,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     groove_ns = groove_times(scheme, seed, seed_ids)
     beat_ns = beat_step_times(scheme, seed_ids, tokens, ParamStore())
     tables_ns = bar_tables_times(scheme, seed_ids)
+    pitch_ns = pitch_step_times(scheme, seed_ids, tokens, ParamStore())
 
     tmodel, weights = torch_model(folder, name)
     torch_ns = torch_no_cache(tmodel, scheme, seed_ids, tokens, params, bundle.context_length)
@@ -301,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         "groove_p50_ms": pct(groove_ns, 0.5) / 1e6, "groove_p99_ms": pct(groove_ns, 0.99) / 1e6,
         "beat_p50_ms": pct(beat_ns, 0.5) / 1e6, "beat_p99_ms": pct(beat_ns, 0.99) / 1e6,
         "bar_tables_p50_ms": pct(tables_ns, 0.5) / 1e6,
+        "pitch_p50_ms": pct(pitch_ns, 0.5) / 1e6, "pitch_p99_ms": pct(pitch_ns, 0.99) / 1e6,
     }
     rows = [
         ("model", f"{name}: {bundle.n_layer} layers, d={numbers['d_model']}, vocab {scheme.vocab_size}, "
@@ -324,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
          f"{ms(pct(style_ns, 0.5))} / {ms(pct(style_ns, 0.99))}", "<= 0.1 ms"),
         ("the seed's beat per token (time moves' share, feed), p50 / p99",
          f"{ms(pct(beat_ns, 0.5))} / {ms(pct(beat_ns, 0.99))}", ""),
+        ("the seed's pitch classes per token (over-played classes held back, feed), p50 / p99",
+         f"{ms(pct(pitch_ns, 0.5))} / {ms(pct(pitch_ns, 0.99))}", ""),
         (f"the seed's bar and beat tables, once an answer ({len(seed_ids)} seed tokens), p50 / p99",
          f"{ms(pct(tables_ns, 0.5))} / {ms(pct(tables_ns, 0.99))}", ""),
         (f"the seed's groove, once an answer ({len(seed)}-note seed), p50 / p99",

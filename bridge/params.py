@@ -72,6 +72,8 @@ PARAMS: tuple[Param, ...] = (
           0.0, 0.95),
     Param("beat_weight", float, 0.8, "share of the answer's chance of moving time given to the moves the "
           "seed made from the same place in its beat: the seed's rhythm kept (0 = off)", 0.0, 0.95),
+    Param("pitch_weight", float, 2.0, "how strongly the answer keeps the seed's pitch-class proportions: a "
+          "pitch class it has played more than the seed did is made less likely (0 = off)", 0.0, 4.0),
     Param("heal", bool, True, "re-state the seed's last tokens the way music that goes on encodes them, "
           "before the answer (token healing; off = continue the seed's own last tokens)"),
     Param("max_chord", int, 8, "most notes an answer starts together (at one onset; a pitch sounds once in "

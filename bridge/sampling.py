@@ -56,6 +56,7 @@ class SamplingParams:
     enter_after_seed: bool = True  # the answer's first token moves time past the seed's last onset
     bar_weight: float = float(_DEFAULTS["bar_weight"])  # share from the seed's bar (0 = off)
     beat_weight: float = float(_DEFAULTS["beat_weight"])  # time moves' share from the seed's beat (0 = off)
+    pitch_weight: float = float(_DEFAULTS["pitch_weight"])  # hold back over-played pitch classes (0 = off)
     heal: bool = bool(_DEFAULTS["heal"])  # re-state the seed's last tokens as music that goes on does
     max_chord: int = int(_DEFAULTS["max_chord"])  # notes that may start at one onset
     # what the engine's note guard lets sound of the sampled notes (bridge.note_guard, the scheduler)
@@ -88,6 +89,8 @@ class SamplingParams:
         if not (0 <= self.bar_weight < 1 and 0 <= self.beat_weight < 1):
             raise SamplingError(f"bar_weight {self.bar_weight} and beat_weight {self.beat_weight} must be in "
                                 "[0, 1)")
+        if not self.pitch_weight >= 0:
+            raise SamplingError(f"pitch_weight {self.pitch_weight} must be >= 0 (0 = off)")
         if not (self.memory_weight >= 0 and self.chord_memory_weight >= 0) or self.memory_phrases < 0 \
                 or self.memory_order < 1:
             raise SamplingError("memory_weight and chord_memory_weight must be >= 0, memory_phrases >= 0 and "

@@ -64,7 +64,7 @@ def test_answers_keep_more_of_the_seeds_bar_positions(model) -> None:
         for rng_seed in range(4):
             decoder.reset()
             out: list[int] = []
-            params = SamplingParams(bar_weight=weight, beat_weight=beat, allow_end=False)
+            params = SamplingParams(bar_weight=weight, beat_weight=beat, pitch_weight=0.0, allow_end=False)
             rng = np.random.default_rng(rng_seed)
             for token in decoder.generate(seed, params, rng, lambda out=out: len(out) >= 40):
                 out.append(token)

@@ -48,7 +48,8 @@ def test_a_weight_pulls_towards_the_style(bundle, style, seed):  # noqa: F811
             context.feed(token)
         return total / len(tokens)
 
-    params = SamplingParams(memory_weight=0.0, bar_weight=0.0, beat_weight=0.0, heal=False)  # decoder, style
+    params = SamplingParams(memory_weight=0.0, bar_weight=0.0, beat_weight=0.0, pitch_weight=0.0,
+                            heal=False)  # decoder, style
     decoder_alone = [take(DecoderSampler(bundle).generate(seed, params, np.random.default_rng(r), never), 120)
                      for r in range(3)]
     blended = [take(blend.generate(seed, params, np.random.default_rng(r), never), 120) for r in range(3)]

@@ -126,7 +126,8 @@ def test_the_memory_brings_the_seed_back_and_weight_zero_is_the_decoder(model) -
     assert weight == 1.5
 
     def reuse(weight: float) -> float:
-        params = SamplingParams(memory_weight=weight, bar_weight=0.0, beat_weight=0.0, allow_end=False)
+        params = SamplingParams(memory_weight=weight, bar_weight=0.0, beat_weight=0.0, pitch_weight=0.0,
+                                allow_end=False)
         shares = []
         for rng_seed in range(4):
             stream = model.scheme.stream_decoder(seed)

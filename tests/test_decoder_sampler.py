@@ -89,7 +89,8 @@ def test_prefill_reuses_the_longest_common_prefix(bundle, seed):
 def test_every_cached_step_equals_a_fresh_prefill(bundle, seed):
     sampler = DecoderSampler(bundle)
     # the ids sampled are the ids cached, chosen from the decoder's logits alone
-    params = SamplingParams(strategy="greedy", heal=False, memory_weight=0.0, bar_weight=0.0, beat_weight=0.0)
+    params = SamplingParams(strategy="greedy", heal=False, memory_weight=0.0, bar_weight=0.0, beat_weight=0.0,
+                            pitch_weight=0.0)
     tokens = take(sampler.generate(seed, params, np.random.default_rng(0), never), CTX - len(seed) - 2)
     assert len(tokens) > 20
     processor = LogitsProcessor(bundle.scheme, params)
@@ -180,7 +181,8 @@ def test_500_tokens_follow_the_grammar_and_the_constraints(bundle, params):
 def test_beam_of_one_is_greedy(bundle, seed):
     sampler = DecoderSampler(bundle)
     rng = np.random.default_rng(0)
-    alone = {"heal": False, "memory_weight": 0.0, "bar_weight": 0.0, "beat_weight": 0.0}  # beam: no mixing
+    alone = {"heal": False, "memory_weight": 0.0, "bar_weight": 0.0, "beat_weight": 0.0,
+             "pitch_weight": 0.0}  # beam: no mixing
     greedy = take(sampler.generate(seed, SamplingParams(strategy="greedy", **alone), rng, never), 40)
     beam = SamplingParams(strategy="beam", beam_width=1, beam_lookahead=1)
     assert take(sampler.generate(seed, beam, rng, never), 40) == greedy

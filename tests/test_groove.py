@@ -51,6 +51,18 @@ def test_a_swung_seed_gives_the_offsets_of_its_places(scheme: TokenScheme) -> No
     assert groove.offset_at(1 / 8) == 0.0  # a place the seed never played keeps the grid
 
 
+def test_a_triplet_played_once_is_answered_as_a_triplet(scheme: TokenScheme) -> None:
+    # straight eighths in 2/4, and in the third beat one triplet of eighths (onsets at 0, 1/3, 2/3)
+    notes = [Note(67 + i % 3, 90, i * 0.5, 0.5) for i in range(4)]
+    notes += [Note(72 - i, 90, 2 + i / 3, 1 / 3) for i in range(3)]
+    notes += [Note(67 + i % 3, 90, 3 + i * 0.5, 0.5) for i in range(6)]
+    groove = groove_of_seed(scheme, notes, (2, 4))
+    # the grid places 1/3 at 3/8 and 2/3 at 5/8: once is enough to carry the seed's triplet
+    assert groove.offset_at(3 / 8) == pytest.approx(-1 / 24)
+    assert groove.offset_at(5 / 8) == pytest.approx(1 / 24)
+    assert groove.offset_at(0.5) == 0.0  # the straight off-beat, played many times, stays
+
+
 def test_a_straight_seed_moves_nothing(scheme: TokenScheme) -> None:
     straight = [Note(60 + i % 5, 90, i * 0.5, 0.5) for i in range(24)]
     assert groove_of_seed(scheme, straight, (4, 4)).straight

@@ -24,6 +24,7 @@ from bridge.model import ModelBundle
 from bridge.samplers.base import SamplerError
 from bridge.samplers.beam import beam_search
 from bridge.sampling import LogitsProcessor, SamplingParams, initial_state
+from bridge.seed_profile import FeatureTable, SeedProfile
 from bridge.seed_walk import SeedWalk, common_prefix
 from bridge.stream_decoder import StreamDecoder
 from bridge.style_model import StyleMixer
@@ -81,6 +82,7 @@ class DecoderSampler:
         self.codes = BaseCodes(bundle.scheme)
         self._walk = SeedWalk(bundle.scheme)
         self._moves = TimeMoves(bundle.scheme)  # the ids that move time, for the seed's beat
+        self._pitch_classes = FeatureTable.pitch_classes(bundle.scheme)  # for the seed's pitch classes
 
     # ---- model calls ---------------------------------------------------------------------------
 
@@ -302,6 +304,7 @@ class DecoderSampler:
             if params.bar_weight > 0 or params.beat_weight > 0 else None
         onset = processor.onset_of(history[-64:])  # the onset guard: no loop on one onset
         mixer = style(history) if style is not None else None
+        profile = SeedProfile(self._pitch_classes, seed) if params.pitch_weight > 0 else None
         while True:
             if should_stop():
                 return
@@ -312,6 +315,8 @@ class DecoderSampler:
                 logits = bar.mix(logits, params.bar_weight)  # the meter, where the seed's notes are not
             if bar is not None:
                 logits = bar.mix_time(logits, params.beat_weight)  # the seed's rhythm, at every step
+            if profile is not None:  # over-played pitch classes held back to the seed's proportions
+                logits = profile.mix(logits, params.pitch_weight)
             if rest:
                 among = self.healer.candidates(rest, params.enter_after_seed)
                 token = processor.choose(logits, state, rng, recent, among=among, onset=onset)
@@ -340,6 +345,8 @@ class DecoderSampler:
                 bar.feed(token)
             if mixer is not None:
                 mixer.feed(token)
+            if profile is not None:
+                profile.feed(token)
             if should_stop():
                 return
             cache = self._advance(cache, token)
