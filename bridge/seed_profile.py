@@ -4,15 +4,19 @@ Over 64 notes a sampled answer drifts from the seed's proportions: held-out fidd
 notes are closer to the seed's own pitch-class histogram than the decoder's answers are.
 This expert holds, for one feature of the ids (the pitch classes of the notes an id plays), the seed's
 counts and the answer's running counts, started from the seed's so that
-it says nothing until the answer drifts. To every id it adds ``weight`` times the log ratio of the
+it says nothing until the answer drifts (the answer's last ``WINDOW`` counts: a long answer is held to
+the seed over its recent phrase). To every id it adds ``weight`` times the log ratio of the
 seed's share of each of its features to the answer's share so far, where the answer has played that
 feature more than the seed did: an over-played pitch class is made less likely, and the
-others share what it loses as the decoder weighs them. Nothing is ever pushed up: pushing what the seed
+other ids with notes share what it loses as the decoder weighs them (the ids with notes keep their total
+chance: whether a note comes or time moves stays the decoder's; without that, holding notes back made
+answers move time sooner and long answers denser). Nothing is ever pushed up: pushing what the seed
 never played would lead the answer out of its key. Weight 0 is the decoder exactly.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 
 import numpy as np
@@ -21,6 +25,9 @@ from bridge.tokens import TokenScheme
 
 #: counts added to every feature, so that one the seed never played has a share to compare
 SMOOTHING = 0.5
+#: the answer's last this many counts (notes) are compared with the seed: a long answer is held to the
+#: seed over its recent phrase, not over everything it played since (which made long answers denser)
+WINDOW = 96
 
 
 class FeatureTable:
@@ -28,6 +35,7 @@ class FeatureTable:
 
     def __init__(self, counts: np.ndarray) -> None:
         self.counts = counts
+        self.holds = np.flatnonzero(counts.sum(axis=1) > 0)  # the ids holding any feature
 
     @classmethod
     def pitch_classes(cls, scheme: TokenScheme) -> FeatureTable:
@@ -52,10 +60,22 @@ class SeedProfile:
         seed_counts = table.of(seed) + SMOOTHING
         self._log_seed = np.log(seed_counts / seed_counts.sum())
         self._answer = seed_counts.copy()  # the answer's counts start as the seed's: no say until it drifts
+        self._recent: deque[np.ndarray] = deque()  # the rows of the ids counted in, oldest first
+        self._held = 0.0  # counts in the window
 
     def feed(self, token: int) -> None:
-        """The answer went on by ``token``."""
-        self._answer += self.table.counts[int(token)]
+        """The answer went on by ``token``; counts older than the last ``WINDOW`` leave."""
+        row = self.table.counts[int(token)]
+        added = float(row.sum())
+        if not added:
+            return
+        self._answer += row
+        self._recent.append(row)
+        self._held += added
+        while self._held - float(self._recent[0].sum()) >= WINDOW:
+            old = self._recent.popleft()
+            self._answer -= old
+            self._held -= float(old.sum())
 
     def bias(self) -> np.ndarray:
         """Per feature, the log ratio of the seed's share to the answer's share so far where the answer
@@ -63,8 +83,20 @@ class SeedProfile:
         return np.minimum(0.0, self._log_seed - np.log(self._answer / self._answer.sum()))
 
     def mix(self, logits: np.ndarray, weight: float) -> np.ndarray:
-        """``logits`` plus ``weight`` times each id's summed bias; ``logits`` itself at weight 0."""
+        """``logits`` plus ``weight`` times each id's summed bias, the ids that hold features then scaled
+        back to their total chance: which notes come is moved, whether a note comes (or time moves
+        instead) stays the decoder's. ``logits`` itself at weight 0."""
         if weight <= 0:
             return logits
-        return logits + weight * (self.table.counts @ self.bias())
+        held = self.table.holds
+        before = logits[held].astype(np.float64)
+        after = before + weight * (self.table.counts[held] @ self.bias())
+        out = logits.astype(np.float64)
+        out[held] = after + (_logsumexp(before) - _logsumexp(after))
+        return out
+
+
+def _logsumexp(x: np.ndarray) -> float:
+    top = float(x.max())
+    return top + float(np.log(np.exp(x - top).sum()))
 

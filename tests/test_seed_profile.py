@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bridge.notes import Note
-from bridge.seed_profile import SMOOTHING, FeatureTable, SeedProfile
+from bridge.seed_profile import SMOOTHING, WINDOW, FeatureTable, SeedProfile
 from bridge.tokens import TokenScheme
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "default"
@@ -63,18 +63,41 @@ def test_an_over_played_pitch_class_is_held_back_and_nothing_is_pushed(scheme: T
     bias = profile.bias()
     assert bias[7] < 0  # G is held back
     assert np.all(bias <= 0)  # nothing is pushed: not the seed's other classes, not the ones it never played
-    logits = np.zeros(scheme.vocab_size)
+    logits = np.random.default_rng(1).normal(size=scheme.vocab_size)
     mixed = profile.mix(logits, 2.0)
-    assert mixed[g] == pytest.approx(2.0 * bias[7])
-    assert mixed[only_pitch(scheme, 60)] == 0.0 and mixed[only_pitch(scheme, 61)] == 0.0
+    c, c_sharp = only_pitch(scheme, 60), only_pitch(scheme, 61)
+    assert (mixed[g] - logits[g]) - (mixed[c] - logits[c]) == pytest.approx(2.0 * bias[7])
+    assert mixed[c] - logits[c] == pytest.approx(mixed[c_sharp] - logits[c_sharp])  # neither held back
     no_notes = [i for i, p in enumerate(scheme.pitches) if not p]
-    assert np.all(mixed[no_notes] == 0.0)  # ids without notes (time, bars) are left alone
+    assert np.array_equal(mixed[no_notes], logits[no_notes])  # ids without notes (time moves) are left alone
+    # whether a note comes stays the decoder's: the ids with notes keep their total chance
+    notes = [i for i, p in enumerate(scheme.pitches) if p]
+    def chance(x: np.ndarray) -> float:
+        return float(np.exp(x[notes]).sum() / np.exp(x).sum())
+    assert chance(mixed) == pytest.approx(chance(logits))
     # the bias is the log ratio of the seed's share to the answer's
     seed_counts = table.of(scale_seed(scheme)) + SMOOTHING
     answer = seed_counts.copy()
     answer[7] += 12
     expected = np.log(seed_counts[7] / seed_counts.sum()) - np.log(answer[7] / answer.sum())
     assert bias[7] == pytest.approx(expected)
+
+
+def test_a_long_answer_is_held_to_the_seed_over_its_last_notes(scheme: TokenScheme,
+                                                                 table: FeatureTable) -> None:
+    seed = scale_seed(scheme)
+    profile = SeedProfile(table, seed)
+    never = SeedProfile(table, seed)  # the same answer without the G run
+    for _ in range(12):  # G over and over: held back
+        profile.feed(only_pitch(scheme, 67))
+    held_back = profile.bias()[7]
+    assert held_back < 0
+    for _ in range(WINDOW // 16 + 1):  # then the seed's own line, more than a window of it
+        for token in seed:
+            profile.feed(token)
+            never.feed(token)
+    assert np.allclose(profile.bias(), never.bias())  # the G run has left the window
+    assert abs(profile.bias()[7]) < 0.25 * abs(held_back)
 
 
 def test_the_decoder_holds_an_answer_to_its_seeds_pitch_classes(tmp_path: Path) -> None:
