@@ -88,10 +88,13 @@ class SeedProfile:
         instead) stays the decoder's. ``logits`` itself at weight 0."""
         if weight <= 0:
             return logits
-        held = self.table.holds
-        before = logits[held].astype(np.float64)
-        after = before + weight * (self.table.counts[held] @ self.bias())
+        bias = self.bias()
         out = logits.astype(np.float64)
+        if not bias.any():  # the answer has over-played nothing (yet): nothing moves
+            return out
+        held = self.table.holds
+        before = out[held]
+        after = before + weight * (self.table.counts[held] @ bias)
         out[held] = after + (_logsumexp(before) - _logsumexp(after))
         return out
 
