@@ -187,23 +187,42 @@ def style_step_times(model: Any, folder: Path, seed_ids: list[int], tokens: list
     return times
 
 
+def expert_step_times(make: Callable[[], Any], weight: float, vocab: int, tokens: list[int]) -> list[int]:
+    """ns per token of an expert (``mix`` at ``weight``, then ``feed``) along a continuation, three times
+    over, each time from a fresh ``make()``."""
+    logits = np.zeros(vocab, dtype=np.float32)
+    times = []
+    for _ in range(3):
+        expert = make()
+        for token in tokens:
+            t0 = time.perf_counter_ns()
+            expert.mix(logits, weight)
+            expert.feed(token)
+            times.append(time.perf_counter_ns() - t0)
+    return times
+
+
+class _BeatExpert:
+    """``BarCopy``'s beat part as an expert with ``mix`` and ``feed``."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def mix(self, logits: np.ndarray, weight: float) -> np.ndarray:
+        return self.bar.mix_time(logits, weight)
+
+    def feed(self, token: int) -> None:
+        self.bar.feed(token)
+
+
 def beat_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
     """ns per token of the seed's beat (``BarCopy.mix_time`` at the registry's weight, then the feed)
     along a continuation."""
     from bridge.bar_copy import BarCopy, TimeMoves
 
-    weight = float(store.get("beat_weight"))
-    logits = np.zeros(scheme.vocab_size, dtype=np.float32)
-    times = []
     moves = TimeMoves(scheme)
-    for _ in range(3):
-        bar = BarCopy(scheme, seed_ids, moves=moves)
-        for token in tokens:
-            t0 = time.perf_counter_ns()
-            bar.mix_time(logits, weight)
-            bar.feed(token)
-            times.append(time.perf_counter_ns() - t0)
-    return times
+    return expert_step_times(lambda: _BeatExpert(BarCopy(scheme, seed_ids, moves=moves)),
+                             float(store.get("beat_weight")), scheme.vocab_size, tokens)
 
 
 def pitch_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
@@ -211,18 +230,9 @@ def pitch_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store:
     feed) along a continuation."""
     from bridge.seed_profile import FeatureTable, SeedProfile
 
-    weight = float(store.get("pitch_weight"))
-    logits = np.zeros(scheme.vocab_size, dtype=np.float32)
     table = FeatureTable.pitch_classes(scheme)
-    times = []
-    for _ in range(3):
-        profile = SeedProfile(table, seed_ids)
-        for token in tokens:
-            t0 = time.perf_counter_ns()
-            profile.mix(logits, weight)
-            profile.feed(token)
-            times.append(time.perf_counter_ns() - t0)
-    return times
+    return expert_step_times(lambda: SeedProfile(table, seed_ids), float(store.get("pitch_weight")),
+                             scheme.vocab_size, tokens)
 
 
 def bar_tables_times(scheme: Any, seed_ids: list[int], runs: int = 300) -> list[int]:

@@ -19,9 +19,7 @@ from typing import Any
 
 import pytest
 
-# a 5.3 ms period: with 1.33 ms (-p 64) a loaded 2-core machine made JACK's clients miss cycles (the
-# server logs "client ... was not finished") and a listener lost MIDI events segue had sent
-JACK_COMMAND = ["jackd", "-d", "dummy", "-r", "48000", "-p", "256"]
+JACK_COMMAND = ["jackd", "-d", "dummy", "-r", "48000", "-p", "64"]
 
 # segue's per-user folders (the note journal's state folder, the styles' data folder) point into one
 # temporary folder for the whole run, for in-process daemons and the subprocesses that inherit it: a test
@@ -76,7 +74,7 @@ class JackServer:
 
 @pytest.fixture(scope="session")
 def jack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JackServer]:
-    """``jackd -d dummy -r 48000 -p 256`` under a unique server name; killed at the end of the session."""
+    """``jackd -d dummy -r 48000 -p 64`` under a unique server name; killed at the end of the session."""
     assert shutil.which("jackd"), "jackd is not installed (Debian: apt-get install jackd2)"
     name = f"segue-test-{os.getpid()}"
     previous = os.environ.get("JACK_DEFAULT_SERVER")

@@ -266,7 +266,7 @@ def test_the_jack_server_stopping_is_reported_and_osc_goes_on(
     env = {**os.environ, "JACK_DEFAULT_SERVER": name, "JACK_NO_AUDIO_RESERVATION": "1",
            "PYTHONUNBUFFERED": "1"}
     jack_log = open(tmp_path / "jackd.log", "wb")  # noqa: SIM115 - closed below
-    jackd = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", "256"], env=env,
+    jackd = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", "64"], env=env,
                              stdout=jack_log, stderr=subprocess.STDOUT)
     replies = OrderedReplies(stuck_note_audit)
     port = free_udp_port()

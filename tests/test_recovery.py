@@ -223,7 +223,7 @@ def test_connections_come_back_after_a_restart_with_restore_connections(
 
 
 def _start_jackd(name: str, env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
-    jackd = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", "256"], env=env,
+    jackd = subprocess.Popen(["jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", "64"], env=env,
                              stdout=log, stderr=subprocess.STDOUT)
     assert wait_for(lambda: jackd.poll() is not None or subprocess.run(
         ["jack_lsp"], env=env, capture_output=True, text=True, timeout=10).returncode == 0,
