@@ -9,8 +9,8 @@ the seed over its recent phrase). To every id it adds ``weight`` times the log r
 seed's share of each of its features to the answer's share so far, where the answer has played that
 feature more than the seed did: an over-played pitch class is made less likely, and the
 other ids with notes share what it loses as the decoder weighs them (the ids with notes keep their total
-chance: whether a note comes or time moves stays the decoder's; without that, holding notes back made
-answers move time sooner and long answers denser). Nothing is ever pushed up: pushing what the seed
+chance: whether a note comes or time moves stays the decoder's, as the beat expert leaves whether time
+moves to it). Nothing is ever pushed up: pushing what the seed
 never played would lead the answer out of its key. Weight 0 is the decoder exactly.
 """
 
@@ -26,7 +26,7 @@ from bridge.tokens import TokenScheme
 #: counts added to every feature, so that one the seed never played has a share to compare
 SMOOTHING = 0.5
 #: the answer's last this many counts (notes) are compared with the seed: a long answer is held to the
-#: seed over its recent phrase, not over everything it played since (which made long answers denser)
+#: seed over its recent phrase, not over everything it played since (a 64-note answer: all of it)
 WINDOW = 96
 
 
