@@ -60,22 +60,18 @@ class SeedProfile:
         seed_counts = table.of(seed) + SMOOTHING
         self._log_seed = np.log(seed_counts / seed_counts.sum())
         self._answer = seed_counts.copy()  # the answer's counts start as the seed's: no say until it drifts
+        self._seed_total = float(seed_counts.sum())  # the answer's total beyond it: the window's counts
         self._recent: deque[np.ndarray] = deque()  # the rows of the ids counted in, oldest first
-        self._held = 0.0  # counts in the window
 
     def feed(self, token: int) -> None:
         """The answer went on by ``token``; counts older than the last ``WINDOW`` leave."""
         row = self.table.counts[int(token)]
-        added = float(row.sum())
-        if not added:
+        if not row.any():
             return
         self._answer += row
         self._recent.append(row)
-        self._held += added
-        while self._held - float(self._recent[0].sum()) >= WINDOW:
-            old = self._recent.popleft()
-            self._answer -= old
-            self._held -= float(old.sum())
+        while float(self._answer.sum()) - self._seed_total - float(self._recent[0].sum()) >= WINDOW:
+            self._answer -= self._recent.popleft()
 
     def bias(self) -> np.ndarray:
         """Per feature, the log ratio of the seed's share to the answer's share so far where the answer
