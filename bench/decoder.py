@@ -187,32 +187,20 @@ def style_step_times(model: Any, folder: Path, seed_ids: list[int], tokens: list
     return times
 
 
-def expert_step_times(make: Callable[[], Any], weight: float, vocab: int, tokens: list[int]) -> list[int]:
-    """ns per token of an expert (``mix`` at ``weight``, then ``feed``) along a continuation, three times
-    over, each time from a fresh ``make()``."""
+def expert_step_times(make: Callable[[], tuple[Callable[[np.ndarray, float], Any], Callable[[int], None]]],
+                      weight: float, vocab: int, tokens: list[int]) -> list[int]:
+    """ns per token of an expert along a continuation (its ``mix`` at ``weight``, then its ``feed``), three
+    times over, each time from a fresh ``make()``, which gives the pair."""
     logits = np.zeros(vocab, dtype=np.float32)
     times = []
     for _ in range(3):
-        expert = make()
+        mix, feed = make()
         for token in tokens:
             t0 = time.perf_counter_ns()
-            expert.mix(logits, weight)
-            expert.feed(token)
+            mix(logits, weight)
+            feed(token)
             times.append(time.perf_counter_ns() - t0)
     return times
-
-
-class _BeatExpert:
-    """``BarCopy``'s beat part as an expert with ``mix`` and ``feed``."""
-
-    def __init__(self, bar: Any) -> None:
-        self.bar = bar
-
-    def mix(self, logits: np.ndarray, weight: float) -> np.ndarray:
-        return self.bar.mix_time(logits, weight)
-
-    def feed(self, token: int) -> None:
-        self.bar.feed(token)
 
 
 def beat_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
@@ -221,8 +209,12 @@ def beat_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: 
     from bridge.bar_copy import BarCopy, TimeMoves
 
     moves = TimeMoves(scheme)
-    return expert_step_times(lambda: _BeatExpert(BarCopy(scheme, seed_ids, moves=moves)),
-                             float(store.get("beat_weight")), scheme.vocab_size, tokens)
+
+    def make() -> tuple[Any, Any]:
+        bar = BarCopy(scheme, seed_ids, moves=moves)
+        return bar.mix_time, bar.feed
+
+    return expert_step_times(make, float(store.get("beat_weight")), scheme.vocab_size, tokens)
 
 
 def pitch_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store: ParamStore) -> list[int]:
@@ -231,8 +223,12 @@ def pitch_step_times(scheme: Any, seed_ids: list[int], tokens: list[int], store:
     from bridge.seed_profile import FeatureTable, SeedProfile
 
     table = FeatureTable.pitch_classes(scheme)
-    return expert_step_times(lambda: SeedProfile(table, seed_ids), float(store.get("pitch_weight")),
-                             scheme.vocab_size, tokens)
+
+    def make() -> tuple[Any, Any]:
+        profile = SeedProfile(table, seed_ids)
+        return profile.mix, profile.feed
+
+    return expert_step_times(make, float(store.get("pitch_weight")), scheme.vocab_size, tokens)
 
 
 def bar_tables_times(scheme: Any, seed_ids: list[int], runs: int = 300) -> list[int]:
