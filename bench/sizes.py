@@ -2,10 +2,11 @@
 
 Each size is exported to ONNX (random weights unless a trained run is given: step time does not depend
 on the weights) and quantised as the release does; steps are timed with a half-full cache, the sizes in
-turn for three rounds so that all see the same machine. A trained run's best validation NLL (its
-``history.json``) is quoted beside its size. Needs the export extra.
+turn for three rounds so that all see the same machine. A trained run's minutes and best validation NLL
+(its ``history.json``) are quoted beside its size, with the training/validation gap of its best weights,
+collections matched (``export.fit_gap``). Needs the export extra.
 
-    python -m bench.sizes [--size 4x192 --size 6x256 ...] [--run runs/default ...]
+    python -m bench.sizes [--size 4x192 --size 6x256 ...] [--run runs/size-4x192 ...]
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_SIZES = ("4x192", "4x256", "6x256", "8x320")
+DEFAULT_SIZES = ("4x128", "4x192", "6x256", "8x320")
+#: The shipped tokenizer's BPE tokens per note (``tokenizer_stats.json``): a step time's notes per second.
+TOKENS_PER_NOTE = 1.457
 
 
 def _parse(size: str) -> tuple[int, int]:
@@ -42,18 +45,20 @@ def _export(layers: int, embd: int, context: int, vocab: int, tokenizer: Path, o
     return config
 
 
-def _trained(runs: list[Path]) -> dict[tuple[int, int, int], tuple[float, float | None, str]]:
-    """(layers, embd, context) -> (best validation NLL, training NLL there, run folder)."""
+def _trained(runs: list[Path], tokens: Path, corpus: Path) -> dict[tuple[int, int, int], dict]:
+    """(layers, embd, context) -> a trained run's minutes, best validation NLL and matched gap."""
+    from export.fit_gap import matched_gap
+    from export.train import load_trained
+
     out = {}
     for run in runs:
-        import torch
-
-        state = torch.load(run / "best.pt", map_location="cpu", weights_only=True)
-        cfg = state["config"]
+        model = load_trained(run)
+        cfg = model.cfg
         history = json.loads((run / "history.json").read_text())
         best = min(history, key=lambda h: h["val_nll"])
-        out[(cfg["n_layer"], cfg["n_embd"], cfg["context_length"])] = (
-            best["val_nll"], best.get("train_nll"), str(run))
+        out[(cfg.n_layer, cfg.n_embd, cfg.context_length)] = {
+            "run": str(run), "minutes": history[-1]["minutes"], "steps": history[-1]["step"],
+            "val_nll": best["val_nll"], "gap": matched_gap(model, tokens, corpus)}
     return out
 
 
@@ -65,10 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context", type=int, default=256)
     parser.add_argument("--tokenizer", type=Path, default=Path("models/default/tokenizer.json"))
     parser.add_argument("--run", type=Path, action="append", default=[], help="a trained run folder")
+    parser.add_argument("--tokens", type=Path, default=Path("data/tokens"), help="for the matched gap")
+    parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="for the matched gap")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     sizes = [_parse(s) for s in (args.size or DEFAULT_SIZES)]
-    trained = _trained(args.run)
+    trained = _trained(args.run, args.tokens, args.corpus)
     with tempfile.TemporaryDirectory() as tmp:
         sessions, configs = {}, {}
         for layers, embd in sizes:
@@ -81,20 +88,26 @@ def main(argv: list[str] | None = None) -> int:
             for key in sizes:
                 for precision, session in sessions[key].items():
                     times[key][precision].append(step_ms(session, configs[key]))
-    print("| size | params | int8 step p50 / p99 | fp32 step p50 / p99 | validation NLL | training NLL |\n"
-          "|---|---|---|---|---|---|")
+    print("| size | params | int8 step p50 / p99 | fp32 step p50 / p99 | notes/s (int8 p50) | trained "
+          "| validation NLL | matched validation / training, gap [95%] |\n|---|---|---|---|---|---|---|---|")
     for key in sizes:
         layers, embd = key
         cells = []
         for precision in ("int8", "fp32"):
             p50 = float(np.median([t[0] for t in times[key][precision]]))
             p99 = float(np.median([t[1] for t in times[key][precision]]))
-            cells.append(f"{p50:.2f} / {p99:.2f} ms")
-        val, train, _ = trained.get((layers, embd, args.context), (None, None, ""))
-        nll = (f"{val:.3f}" if val is not None else "not trained",
-               f"{train:.3f}" if train is not None else "-")
-        print(f"| {layers} layers, d={embd}, context {args.context} | "
-              f"{configs[key]['params'] / 1e6:.2f}M | {cells[0]} | {cells[1]} | {nll[0]} | {nll[1]} |")
+            cells.append((p50, p99))
+        run = trained.get((layers, embd, args.context))
+        if run is None:
+            fit = ["not trained", "-", "-"]
+        else:
+            gap = run["gap"]
+            fit = [f"{run['minutes']:.0f} min, {run['steps']} steps", f"{run['val_nll']:.3f}",
+                   f"{gap.validation:.3f} / {gap.training:.3f}, {gap.gap:+.3f} "
+                   f"[{gap.interval[0]:+.3f}, {gap.interval[1]:+.3f}]"]
+        steps = " | ".join(f"{p50:.2f} / {p99:.2f} ms" for p50, p99 in cells)
+        print(f"| {layers} layers, d={embd}, context {args.context} | {configs[key]['params'] / 1e6:.2f}M | "
+              f"{steps} | {1000 / (cells[0][0] * TOKENS_PER_NOTE):.0f} | {' | '.join(fit)} |")
     return 0
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from export.fit_gap import matched_gap, torch_scorer
 from export.manifest import register_model
 from export.model import save_npz
 from export.onnx_export import export_onnx, parity
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         "best_step": best["step"],
         "validation_nll": round(best["val_nll"], 4),
         "train_nll_at_best": round(best["train_nll"], 4) if "train_nll" in best else None,
+        "matched_fit": matched_gap(torch_scorer(model), args.data).to_dict(collections=False),
         "size": {"layers": cfg.n_layer, "heads": cfg.n_head, "embd": cfg.n_embd,
                  "context": cfg.context_length},
         "onnx_parity_max_abs": float(f"{worst:.2e}"),

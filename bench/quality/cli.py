@@ -141,9 +141,10 @@ def likelihood(settings: Settings) -> str:
                      settings.bootstrap)
     gap = fit_gap(Path(settings.tokens), settings.model, tuple(settings.models))
     text = nll_markdown(rows) + (
-        f"\nTraining vs validation, collections matched ({gap['tokens']} tokens each): training "
-        f"{gap['train_nll']:.3f}, validation {gap['validation_nll']:.3f}, gap {gap['gap']:+.3f} "
-        "nats/token.\n")
+        f"\nTraining vs validation, collections matched (`export.fit_gap`: each collection's validation "
+        f"pieces against a sample of its training pieces in their original key): validation "
+        f"{gap['validation_nll']:.3f}, training {gap['training_nll']:.3f}, gap {gap['gap']:+.3f} "
+        f"[{gap['gap_95'][0]:+.3f}, {gap['gap_95'][1]:+.3f}] nats/token.\n")
     out = Path(settings.out)
     (out / "nll.md").write_text(text)
     (out / "nll.json").write_text(json.dumps({"sets": [r.as_json() for r in rows], "fit": gap}, indent=1)

@@ -132,47 +132,17 @@ def nll_table(tokens: Path, model_name: str = "default", models: tuple[Path, ...
 
 
 def fit_gap(tokens: Path, model_name: str = "default", models: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Training vs validation NLL of the decoder with the collections matched.
+    """Training vs validation NLL of the decoder on onnxruntime, collections matched (``export.fit_gap``)."""
+    from export.evaluate import decoder_nll
+    from export.fit_gap import matched_gap
 
-    The splits are drawn by piece, and one long piece (a Beethoven quartet) can be a fifth of the
-    validation tokens, so plain split figures differ by what the splits hold, not only by over- or
-    under-fitting. Here, per collection of the validation split, the training split's original pieces
-    (not the augmented copies) of that collection are scored up to the same number of tokens, and both
-    are averaged with the validation split's collection weights.
-    """
     bundle, sampler = load_decoder(model_name, models)
-    val, val_pieces = _load(tokens, "validation")
-    train, train_pieces = _load(tokens, "train")
-    originals: dict[str, list[np.ndarray]] = {}
-    seen: set[str] = set()
-    for seq, piece in zip(train, train_pieces, strict=True):
-        if piece not in seen:  # the first sequence of a piece is its original
-            seen.add(piece)
-            originals.setdefault(piece.split("/")[0], []).append(seq)
-    by_collection: dict[str, list[np.ndarray]] = {}
-    for seq, piece in zip(val, val_pieces, strict=True):
-        by_collection.setdefault(piece.split("/")[0], []).append(seq)
-    total = sum(len(s) - 1 for seqs in by_collection.values() for s in seqs)
-    val_nll = train_nll = 0.0
-    for collection, seqs in by_collection.items():
-        budget = sum(len(s) - 1 for s in seqs)
-        picked, count = [], 0
-        for seq in originals.get(collection, []):
-            if count >= budget:
-                break
-            picked.append(seq)
-            count += len(seq) - 1
-        if not picked:
-            total -= budget
-            continue
-        v = _per_piece_decoder(sampler, seqs, bundle.context_length).sum() / budget
-        t = _per_piece_decoder(sampler, picked, bundle.context_length).sum() / count
-        val_nll += budget * v
-        train_nll += budget * t
-    val_nll, train_nll = val_nll / total, train_nll / total
-    gap = val_nll - train_nll
-    return {"validation_nll": round(float(val_nll), 4), "train_nll": round(float(train_nll), 4),
-            "gap": round(float(gap), 4), "tokens": int(total)}
+
+    def score(seqs: list[np.ndarray]) -> np.ndarray:
+        return np.array([[decoder_nll(sampler, [s], bundle.context_length) * (len(s) - 1), len(s) - 1]
+                         for s in seqs], dtype=np.float64).reshape(-1, 2)
+
+    return matched_gap(score, tokens).to_dict(collections=False)
 
 
 def nll_markdown(rows: list[NllRow]) -> str:
