@@ -1,12 +1,13 @@
 """Decoder sizes: one-token step time (fp32 and int8, onnxruntime CPU, 1 thread) and held-out NLL.
 
-Each size is exported to ONNX (random weights unless a trained run is given: step time does not depend
-on the weights) and quantised as the release does; steps are timed with a half-full cache, the sizes in
-turn for three rounds so that all see the same machine. A trained run's minutes and best validation NLL
-(its ``history.json``) are quoted beside its size, with the training/validation gap of its best weights,
-collections matched (``export.fit_gap``). Needs the export extra.
+Each size is exported to ONNX with random weights (step time does not depend on them) and quantised as
+the release does; steps are timed with a half-full cache, the sizes in turn for three rounds so that all
+see the same machine. Each trained run of a size is a row of its own: its minutes, steps and best
+validation NLL (a run folder's ``history.json``; a released model folder's manifest entry), and the
+training/validation gap of its weights with the collections matched (``export.fit_gap``). Needs the
+export extra.
 
-    python -m bench.sizes [--size 4x192 --size 6x256 ...] [--run runs/size-4x192 ...]
+    python -m bench.sizes [--size 4x192 --size 6x256 ...] [--run runs/size-4x192 --run models/default ...]
 """
 
 from __future__ import annotations
@@ -45,21 +46,36 @@ def _export(layers: int, embd: int, context: int, vocab: int, tokenizer: Path, o
     return config
 
 
-def _trained(runs: list[Path], tokens: Path, corpus: Path) -> dict[tuple[int, int, int], dict]:
-    """(layers, embd, context) -> a trained run's minutes, best validation NLL and matched gap."""
-    from export.fit_gap import matched_gap
-    from export.train import load_trained
+def _trained(runs: list[Path], tokens: Path) -> dict[tuple[int, int, int], list[dict]]:
+    """(layers, embd, context) -> its trained runs: minutes, steps, best validation NLL, matched gap."""
+    from export.fit_gap import load_model, matched_gap, torch_scorer
 
-    out = {}
+    out: dict[tuple[int, int, int], list[dict]] = {}
     for run in runs:
-        model = load_trained(run)
+        if (run / "weights.npz").exists():  # a released model: its figures are in the manifest
+            model = load_model(None, run / "weights.npz")
+            manifest = json.loads((run.parent / "manifest.json").read_text())
+            metrics = manifest["models"][run.name]["metrics"]
+            figures = {"minutes": metrics["train_minutes"], "steps": metrics["train_steps"],
+                       "val_nll": metrics["validation_nll"], "label": f"{run} (shipped)"}
+        else:
+            model = load_model(run, None)
+            history = json.loads((run / "history.json").read_text())
+            figures = {"minutes": history[-1]["minutes"], "steps": history[-1]["step"],
+                       "val_nll": min(h["val_nll"] for h in history), "label": str(run)}
+        figures["gap"] = matched_gap(torch_scorer(model), tokens)
         cfg = model.cfg
-        history = json.loads((run / "history.json").read_text())
-        best = min(history, key=lambda h: h["val_nll"])
-        out[(cfg.n_layer, cfg.n_embd, cfg.context_length)] = {
-            "run": str(run), "minutes": history[-1]["minutes"], "steps": history[-1]["step"],
-            "val_nll": best["val_nll"], "gap": matched_gap(model, tokens, corpus)}
+        out.setdefault((cfg.n_layer, cfg.n_embd, cfg.context_length), []).append(figures)
     return out
+
+
+def _fit_cells(run: dict | None) -> list[str]:
+    if run is None:
+        return ["not trained", "-", "-"]
+    gap = run["gap"]
+    return [f"{run['minutes']:.0f} min, {run['steps']} steps ({run['label']})", f"{run['val_nll']:.3f}",
+            f"{gap.validation:.3f} / {gap.training:.3f}, {gap.gap:+.3f} "
+            f"[{gap.interval[0]:+.3f}, {gap.interval[1]:+.3f}]"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,13 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", action="append", help="LAYERSxEMBD (repeatable; default: a ladder)")
     parser.add_argument("--context", type=int, default=256)
     parser.add_argument("--tokenizer", type=Path, default=Path("models/default/tokenizer.json"))
-    parser.add_argument("--run", type=Path, action="append", default=[], help="a trained run folder")
+    parser.add_argument("--run", type=Path, action="append", default=[],
+                        help="a trained run folder, or a released model folder (models/default)")
     parser.add_argument("--tokens", type=Path, default=Path("data/tokens"), help="for the matched gap")
-    parser.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="for the matched gap")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     sizes = [_parse(s) for s in (args.size or DEFAULT_SIZES)]
-    trained = _trained(args.run, args.tokens, args.corpus)
+    trained = _trained(args.run, args.tokens)
     with tempfile.TemporaryDirectory() as tmp:
         sessions, configs = {}, {}
         for layers, embd in sizes:
@@ -97,17 +113,12 @@ def main(argv: list[str] | None = None) -> int:
             p50 = float(np.median([t[0] for t in times[key][precision]]))
             p99 = float(np.median([t[1] for t in times[key][precision]]))
             cells.append((p50, p99))
-        run = trained.get((layers, embd, args.context))
-        if run is None:
-            fit = ["not trained", "-", "-"]
-        else:
-            gap = run["gap"]
-            fit = [f"{run['minutes']:.0f} min, {run['steps']} steps", f"{run['val_nll']:.3f}",
-                   f"{gap.validation:.3f} / {gap.training:.3f}, {gap.gap:+.3f} "
-                   f"[{gap.interval[0]:+.3f}, {gap.interval[1]:+.3f}]"]
         steps = " | ".join(f"{p50:.2f} / {p99:.2f} ms" for p50, p99 in cells)
-        print(f"| {layers} layers, d={embd}, context {args.context} | {configs[key]['params'] / 1e6:.2f}M | "
-              f"{steps} | {1000 / (cells[0][0] * TOKENS_PER_NOTE):.0f} | {' | '.join(fit)} |")
+        params = configs[key]["params"] / 1e6
+        head = (f"| {layers} layers, d={embd}, context {args.context} | {params:.2f}M | {steps} | "
+                f"{1000 / (cells[0][0] * TOKENS_PER_NOTE):.0f}")
+        for run in trained.get((layers, embd, args.context)) or [None]:
+            print(f"{head} | {' | '.join(_fit_cells(run))} |")
     return 0
 
 

@@ -85,3 +85,34 @@ def test_the_gap_sets_each_collection_against_its_own_first_versions(tmp_path: P
     assert gap.training == pytest.approx(expected["training"], rel=1e-6)
     assert gap.gap == pytest.approx(gap.validation - gap.training)
     assert gap.interval[0] <= gap.gap <= gap.interval[1]
+
+
+def test_bench_sizes_gives_every_trained_run_of_a_size_a_row(tmp_path: Path) -> None:
+    from bench.sizes import _fit_cells, _trained
+    from export.model import save_npz
+    from export.train import save_checkpoint
+
+    rng = np.random.default_rng(2)
+    seqs = {f"a/{name}.mid": [1, *rng.integers(3, VOCAB, 20).tolist(), 2] for name in ("v", "t")}
+    _write_split(tmp_path, "validation", [("a/v.mid", seqs["a/v.mid"])])
+    _write_split(tmp_path, "train", [("a/t.mid", seqs["a/t.mid"])])
+    model = _model()
+    run = tmp_path / "run"
+    run.mkdir()
+    history = [{"step": 100, "val_nll": 3.5, "train_nll": 3.0, "minutes": 10.0},
+               {"step": 200, "val_nll": 3.2, "train_nll": 2.9, "minutes": 20.0}]
+    opt = torch.optim.AdamW(model.parameters())
+    save_checkpoint(run / "best.pt", model, opt, 200, 3.2, history)
+    (run / "history.json").write_text(json.dumps(history))
+    released = tmp_path / "models" / "tiny"
+    released.mkdir(parents=True)
+    save_npz(model, released / "weights.npz")
+    metrics = {"train_minutes": 70.0, "train_steps": 1686, "validation_nll": 2.78}
+    (released.parent / "manifest.json").write_text(json.dumps({"models": {"tiny": {"metrics": metrics}}}))
+    rows = _trained([run, released], tmp_path)
+    assert list(rows) == [(1, 16, 16)] and len(rows[(1, 16, 16)]) == 2
+    from_run, shipped = (_fit_cells(r) for r in rows[(1, 16, 16)])
+    assert from_run[:2] == [f"20 min, 200 steps ({run})", "3.200"]
+    assert shipped[:2] == [f"70 min, 1686 steps ({released} (shipped))", "2.780"]
+    assert from_run[2] == shipped[2]  # the same weights: the same matched gap
+    assert _fit_cells(None) == ["not trained", "-", "-"]
