@@ -120,23 +120,29 @@ def split_sequences(tokens: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]
     return [tokens[bounds[i] : bounds[i + 1]].astype(np.int64) for i in range(len(offsets))]
 
 
+def sliding_windows(length: int, context: int) -> list[tuple[int, int]]:
+    """(window start, first position it scores) covering positions 1..length-1 of a sequence once each:
+    windows of ``context`` advancing by half of it (token 0, BOS, is never predicted)."""
+    out, scored, start = [], 1, 0
+    while scored < length:
+        out.append((start, scored - start))
+        scored = start + min(context, length - start)
+        start += context // 2
+    return out
+
+
 def decoder_nll(sampler, sequences: list[np.ndarray], context: int) -> float:
-    """Mean NLL of tokens 1.. of each sequence; windows of ``context`` advancing by half of it."""
+    """Mean NLL of tokens 1.. of each sequence over its :func:`sliding_windows`."""
     from bridge.sampling import log_softmax
 
-    stride = context // 2
     total, count = 0.0, 0
     for seq in sequences:
-        scored = 1  # token 0 (BOS) is never predicted
-        start = 0
-        while scored < len(seq):
+        for start, first in sliding_windows(len(seq), context):
             window = seq[start : start + context]
             logits = sampler.forward(window)
-            for pos in range(scored - start, len(window)):
+            for pos in range(first, len(window)):
                 total -= float(log_softmax(logits[pos - 1])[window[pos]])
                 count += 1
-            scored = start + len(window)
-            start += stride
     return total / count
 
 

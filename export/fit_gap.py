@@ -6,7 +6,7 @@ BPE spells in about twice the tokens of the originals, each easier to guess. Her
 validation pieces are set against a random sample of the same collection's training pieces, in their
 original key and start (the first version ``export.dataset`` writes of each), and both sides are weighted
 by the collection's share of the validation tokens. A piece's tokens 1.. are scored with sliding windows
-(the context advancing by half of itself, as ``export.evaluate.decoder_nll``). The gap comes with a 95%
+(``export.evaluate.sliding_windows``, as the likelihood table scores). The gap comes with a 95%
 bootstrap interval, pieces resampled within each collection on both sides.
 
     python -m export.fit_gap --run runs/default
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from export.evaluate import sliding_windows, split_sequences
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +60,11 @@ class Gap:
 
 def first_versions(tokens_dir: Path, split: str) -> dict[str, np.ndarray]:
     """Piece id -> its first (unaugmented) token sequence in ``<split>.npy``."""
-    flat = np.load(tokens_dir / f"{split}.npy")
-    offsets = np.load(tokens_dir / f"{split}.offsets.npy")
+    seqs = split_sequences(np.load(tokens_dir / f"{split}.npy"), np.load(tokens_dir / f"{split}.offsets.npy"))
     ids = json.loads((tokens_dir / f"{split}.pieces.json").read_text())
-    ends = np.append(offsets[1:], len(flat))
     out: dict[str, np.ndarray] = {}
-    for piece, start, end in zip(ids, offsets, ends, strict=True):
-        out.setdefault(piece, flat[start:end].astype(np.int64))
-    return out
-
-
-def sliding_windows(length: int, context: int) -> list[tuple[int, int]]:
-    """(window start, first position it scores) covering positions 1..length-1 once each."""
-    out, scored, start = [], 1, 0
-    while scored < length:
-        out.append((start, scored - start))
-        scored = start + min(context, length - start)
-        start += context // 2
+    for piece, seq in zip(ids, seqs, strict=True):
+        out.setdefault(piece, seq)
     return out
 
 

@@ -12,8 +12,8 @@ torch = pytest.importorskip(
     "torch", reason="the export tests need the export extra: pip install -e '.[test]'"
 )
 
-from export.evaluate import decoder_nll  # noqa: E402
-from export.fit_gap import matched_gap, sliding_windows, torch_scorer  # noqa: E402
+from export.evaluate import decoder_nll, sliding_windows  # noqa: E402
+from export.fit_gap import matched_gap, torch_scorer  # noqa: E402
 from export.model import GPT, GPTConfig  # noqa: E402
 
 VOCAB = 40

@@ -133,14 +133,13 @@ def nll_table(tokens: Path, model_name: str = "default", models: tuple[Path, ...
 
 def fit_gap(tokens: Path, model_name: str = "default", models: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Training vs validation NLL of the decoder on onnxruntime, collections matched (``export.fit_gap``)."""
-    from export.evaluate import decoder_nll
     from export.fit_gap import matched_gap
 
     bundle, sampler = load_decoder(model_name, models)
 
     def score(seqs: list[np.ndarray]) -> np.ndarray:
-        return np.array([[decoder_nll(sampler, [s], bundle.context_length) * (len(s) - 1), len(s) - 1]
-                         for s in seqs], dtype=np.float64).reshape(-1, 2)
+        counts = np.array([len(s) - 1 for s in seqs], dtype=np.float64)
+        return np.column_stack([_per_piece_decoder(sampler, seqs, bundle.context_length), counts])
 
     return matched_gap(score, tokens).to_dict(collections=False)
 
