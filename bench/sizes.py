@@ -20,8 +20,6 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_SIZES = ("4x128", "4x192", "6x256", "8x320")
-#: The shipped tokenizer's BPE tokens per note (``tokenizer_stats.json``): a step time's notes per second.
-TOKENS_PER_NOTE = 1.457
 
 
 def _parse(size: str) -> tuple[int, int]:
@@ -49,13 +47,13 @@ def _export(layers: int, embd: int, context: int, vocab: int, tokenizer: Path, o
 def _trained(runs: list[Path], tokens: Path) -> dict[tuple[int, int, int], list[dict]]:
     """(layers, embd, context) -> its trained runs: minutes, steps, best validation NLL, matched gap."""
     from export.fit_gap import load_model, matched_gap, torch_scorer
+    from export.manifest import load_manifest
 
     out: dict[tuple[int, int, int], list[dict]] = {}
     for run in runs:
         if (run / "weights.npz").exists():  # a released model: its figures are in the manifest
             model = load_model(None, run / "weights.npz")
-            manifest = json.loads((run.parent / "manifest.json").read_text())
-            metrics = manifest["models"][run.name]["metrics"]
+            metrics = load_manifest(run.parent)["models"][run.name]["metrics"]
             figures = {"minutes": metrics["train_minutes"], "steps": metrics["train_steps"],
                        "val_nll": metrics["validation_nll"], "label": f"{run} (shipped)"}
         else:
@@ -91,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     sizes = [_parse(s) for s in (args.size or DEFAULT_SIZES)]
+    stats = json.loads((args.tokenizer.parent / "tokenizer_stats.json").read_text())
+    tokens_per_note = stats["tokens_per_note_bpe"]  # a step time's notes per second
     trained = _trained(args.run, args.tokens)
     with tempfile.TemporaryDirectory() as tmp:
         sessions, configs = {}, {}
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         steps = " | ".join(f"{p50:.2f} / {p99:.2f} ms" for p50, p99 in cells)
         params = configs[key]["params"] / 1e6
         head = (f"| {layers} layers, d={embd}, context {args.context} | {params:.2f}M | {steps} | "
-                f"{1000 / (cells[0][0] * TOKENS_PER_NOTE):.0f}")
+                f"{1000 / (cells[0][0] * tokens_per_note):.0f}")
         for run in trained.get((layers, embd, args.context)) or [None]:
             print(f"{head} | {' | '.join(_fit_cells(run))} |")
     return 0
